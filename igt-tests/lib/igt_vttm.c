@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Helpers for vttm tests: opening the device and thin wrappers around
+ * its ioctls. See igt_vttm.h for the calling conventions.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "igt.h"
+#include "igt_vttm.h"
+
+/**
+ * is_vttm_device - whether @fd is a DRM device driven by vttm
+ * @fd: open DRM file descriptor
+ *
+ * Compares the driver name reported by DRM_IOCTL_VERSION. Any other
+ * name, or a descriptor that is not a DRM device, gives false.
+ */
+bool is_vttm_device(int fd)
+{
+	char name[16] = "";
+	struct drm_version v = {
+		.name_len = sizeof(name) - 1,
+		.name = name,
+	};
+
+	if (igt_ioctl(fd, DRM_IOCTL_VERSION, &v))
+		return false;
+
+	/*
+	 * name_len comes back as the full length even when the buffer was
+	 * too short, so a longer name starting with "vttm" does not match.
+	 */
+	return v.name_len == strlen("vttm") && !memcmp(name, "vttm", 4);
+}
+
+/**
+ * igt_require_vttm - skip unless @fd is a vttm device
+ * @fd: open DRM file descriptor
+ */
+void igt_require_vttm(int fd)
+{
+	igt_require_f(is_vttm_device(fd),
+		      "DRM device is not driven by vttm\n");
+}
+
+/*
+ * IGT 1.27.1 has no DRIVER_VTTM bit. DRIVER_ANY on its own opens the
+ * first DRM device in /dev/dri, which need not be vttm when other
+ * drivers are present, so ask the library to match only devices named
+ * "vttm" (the mechanism behind IGT_FORCE_DRIVER) and then check the
+ * name ourselves, in case --device filters chose the node.
+ */
+static void force_vttm(void)
+{
+	__set_forced_driver("vttm");
+}
+
+/**
+ * drm_open_vttm - open the vttm primary node, or skip
+ *
+ * Returns: a file descriptor for /dev/dri/cardN of the vttm device.
+ */
+int drm_open_vttm(void)
+{
+	int fd;
+
+	force_vttm();
+	fd = drm_open_driver(DRIVER_ANY);
+	igt_require_vttm(fd);
+
+	return fd;
+}
+
+/**
+ * drm_open_vttm_render - open the vttm render node, or skip
+ *
+ * Like IGT's drm_open_driver_render() this falls back to the primary
+ * node when no render node matches; use drmGetNodeTypeFromFd() to tell.
+ */
+int drm_open_vttm_render(void)
+{
+	int fd;
+
+	force_vttm();
+	fd = drm_open_driver_render(DRIVER_ANY);
+	igt_require_vttm(fd);
+
+	return fd;
+}
+
+/* Run an ioctl and turn failure into -errno, leaving errno clear. */
+static int vttm_ioctl(int fd, unsigned long request, void *arg)
+{
+	int err = 0;
+
+	if (igt_ioctl(fd, request, arg))
+		err = -errno;
+	errno = 0;
+
+	return err;
+}
+
+int __vttm_gem_create(int fd, struct drm_vttm_gem_create *arg)
+{
+	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GEM_CREATE, arg);
+}
+
+/**
+ * vttm_gem_create - create a buffer object
+ * @fd: vttm DRM fd
+ * @size: size in bytes, rounded up to pages by the kernel
+ *
+ * Returns: the new GEM handle (never 0).
+ */
+uint32_t vttm_gem_create(int fd, uint64_t size)
+{
+	struct drm_vttm_gem_create arg = { .size = size };
+
+	igt_assert_eq(__vttm_gem_create(fd, &arg), 0);
+	igt_assert_neq_u32(arg.handle, 0);
+
+	return arg.handle;
+}
+
+int __vttm_gem_mmap_offset(int fd, struct drm_vttm_gem_mmap_offset *arg)
+{
+	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GEM_MMAP_OFFSET, arg);
+}
+
+uint64_t vttm_gem_mmap_offset(int fd, uint32_t handle)
+{
+	struct drm_vttm_gem_mmap_offset arg = { .handle = handle };
+
+	igt_assert_eq(__vttm_gem_mmap_offset(fd, &arg), 0);
+
+	return arg.offset;
+}
+
+/**
+ * __vttm_gem_mmap - map a buffer object, MAP_SHARED
+ * @fd: vttm DRM fd
+ * @handle: GEM handle
+ * @size: bytes to map
+ * @prot: PROT_* flags
+ *
+ * Only shared mappings are coherent with the device, so that is the
+ * only kind offered.
+ *
+ * Returns: the mapping, or NULL with errno set.
+ */
+void *__vttm_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot)
+{
+	struct drm_vttm_gem_mmap_offset arg = { .handle = handle };
+	void *ptr;
+	int err;
+
+	err = __vttm_gem_mmap_offset(fd, &arg);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+
+	ptr = mmap(NULL, size, prot, MAP_SHARED, fd, arg.offset);
+	if (ptr == MAP_FAILED)
+		return NULL;
+
+	return ptr;
+}
+
+void *vttm_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot)
+{
+	void *ptr = __vttm_gem_mmap(fd, handle, size, prot);
+
+	igt_assert_f(ptr, "mmap of handle %u failed: %s\n",
+		     handle, strerror(errno));
+
+	return ptr;
+}
+
+int __vttm_gem_sync(int fd, struct drm_vttm_gem_sync *arg)
+{
+	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GEM_SYNC, arg);
+}
+
+/**
+ * vttm_gem_sync_bitmap - sync a BO, optionally collecting its bitmap
+ * @fd: vttm DRM fd
+ * @handle: GEM handle
+ * @bitmap: buffer for one bit per page, or NULL
+ * @bitmap_size: size of @bitmap in bytes (0 with a NULL @bitmap)
+ *
+ * Returns: the number of pages this sync copied.
+ */
+uint64_t vttm_gem_sync_bitmap(int fd, uint32_t handle,
+			      void *bitmap, uint64_t bitmap_size)
+{
+	struct drm_vttm_gem_sync arg = {
+		.handle = handle,
+		.bitmap_ptr = to_user_pointer(bitmap),
+		.bitmap_size = bitmap_size,
+	};
+
+	igt_assert_eq(__vttm_gem_sync(fd, &arg), 0);
+
+	return arg.pages_copied;
+}
+
+uint64_t vttm_gem_sync(int fd, uint32_t handle)
+{
+	return vttm_gem_sync_bitmap(fd, handle, NULL, 0);
+}
+
+int __vttm_device_read(int fd, struct drm_vttm_device_read *arg)
+{
+	return vttm_ioctl(fd, DRM_IOCTL_VTTM_DEVICE_READ, arg);
+}
+
+/**
+ * vttm_device_read - copy part of a BO's device copy to @data
+ * @fd: vttm DRM fd
+ * @handle: GEM handle
+ * @offset: byte offset into the BO
+ * @data: destination
+ * @size: bytes to read
+ */
+void vttm_device_read(int fd, uint32_t handle, uint64_t offset,
+		      void *data, uint64_t size)
+{
+	struct drm_vttm_device_read arg = {
+		.handle = handle,
+		.offset = offset,
+		.size = size,
+		.data_ptr = to_user_pointer(data),
+	};
+
+	igt_assert_eq(__vttm_device_read(fd, &arg), 0);
+}
+
+int __vttm_gem_info(int fd, struct drm_vttm_gem_info *arg)
+{
+	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GEM_INFO, arg);
+}
+
+void vttm_gem_info(int fd, uint32_t handle, struct drm_vttm_gem_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->handle = handle;
+
+	igt_assert_eq(__vttm_gem_info(fd, info), 0);
+}

@@ -1,0 +1,1328 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Basic uAPI tests for vttm, the virtual TTM driver whose "device memory"
+ * is a separate copy of each buffer object.
+ *
+ * Because the device copy is only updated by DRM_IOCTL_VTTM_GEM_SYNC and
+ * can be read back with DRM_IOCTL_VTTM_DEVICE_READ, every claim about
+ * coherence can be checked byte for byte from user space: what the CPU
+ * wrote, which pages a sync copied (bitmap and count) and the per-BO
+ * counters are all asserted exactly. Nothing here depends on timing.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "igt_vttm.h"
+
+IGT_TEST_DESCRIPTION("Basic uAPI tests for the vttm virtual TTM driver: "
+		     "buffer objects, CPU mappings, sync to the device copy, "
+		     "device read-back, dumb buffers, PRIME and bad input.");
+
+static uint64_t page_size;
+
+/* ------------------------------------------------------------------ */
+/* Patterns and comparisons                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Content for 32-bit word @word of a BO: a mix of the word index and a
+ * per-use seed, so that a page, a shifted range or an older pattern can
+ * never be mistaken for the right one. Never zero, so every written
+ * page differs from a fresh (zeroed) page.
+ */
+static uint32_t pattern_word(uint32_t seed, uint64_t word)
+{
+	uint32_t x = seed ^ (uint32_t)((word + 1) * 0x9e3779b1u);
+
+	x ^= x >> 15;
+	x *= 0x2c1b3c6du;
+	x ^= x >> 12;
+
+	return x | 1;
+}
+
+/*
+ * Plain CPU stores of the pattern into bytes [@offset, @offset + @len)
+ * of @dst, where @dst maps (or mirrors) a whole BO. Offsets and lengths
+ * are multiples of 4.
+ */
+static void write_pattern(void *dst, uint64_t offset, uint64_t len,
+			  uint32_t seed)
+{
+	uint32_t *p = dst;
+
+	for (uint64_t w = offset / 4; w < (offset + len) / 4; w++)
+		p[w] = pattern_word(seed, w);
+}
+
+static void write_pages(void *dst, const unsigned int *pages,
+			unsigned int count, uint32_t seed)
+{
+	for (unsigned int i = 0; i < count; i++)
+		write_pattern(dst, pages[i] * page_size, page_size, seed);
+}
+
+static void assert_bytes_eq(const void *got, const void *want, uint64_t size,
+			    const char *what)
+{
+	const uint8_t *g = got, *w = want;
+	uint64_t i;
+
+	if (!memcmp(g, w, size))
+		return;
+
+	for (i = 0; g[i] == w[i]; i++)
+		;
+	igt_assert_f(false,
+		     "%s differs at byte %#llx (page %llu): got %#04x, want %#04x\n",
+		     what, (unsigned long long)i,
+		     (unsigned long long)(i / page_size), g[i], w[i]);
+}
+
+static void *alloc_bytes(uint64_t size, int fill)
+{
+	void *p = malloc(size);
+
+	igt_assert(p);
+	memset(p, fill, size);
+
+	return p;
+}
+
+/* The whole device copy of @handle must equal @want. */
+static void assert_device_eq(int fd, uint32_t handle, const void *want,
+			     uint64_t size)
+{
+	void *got = alloc_bytes(size, 0xa5);
+
+	vttm_device_read(fd, handle, 0, got, size);
+	assert_bytes_eq(got, want, size, "device copy");
+	free(got);
+}
+
+static void assert_device_zero(int fd, uint32_t handle, uint64_t size)
+{
+	void *zero = alloc_bytes(size, 0);
+
+	assert_device_eq(fd, handle, zero, size);
+	free(zero);
+}
+
+/*
+ * Sync @handle and check that exactly the pages flagged in @want_bits
+ * (bitmap layout, NULL meaning every page) were copied, both in the
+ * bitmap the kernel fills and in pages_copied.
+ *
+ * The bitmap starts out as the inverse of what is expected, so a kernel
+ * that only sets bits, or only clears them, is caught.
+ */
+static void sync_expect(int fd, uint32_t handle, uint64_t npages,
+			const uint8_t *want_bits)
+{
+	uint64_t bytes = vttm_bitmap_bytes(npages);
+	uint8_t *bitmap = alloc_bytes(bytes, 0);
+	uint64_t want_count = 0;
+	uint64_t copied;
+
+	for (uint64_t n = 0; n < npages; n++) {
+		bool want = !want_bits || vttm_bitmap_test(want_bits, n);
+
+		if (!want)
+			bitmap[n / 8] |= 1u << (n % 8);
+		want_count += want;
+	}
+
+	copied = vttm_gem_sync_bitmap(fd, handle, bitmap, bytes);
+
+	for (uint64_t n = 0; n < npages; n++) {
+		bool want = !want_bits || vttm_bitmap_test(want_bits, n);
+
+		igt_assert_f(vttm_bitmap_test(bitmap, n) == want,
+			     "sync bitmap bit for page %llu is %d, want %d\n",
+			     (unsigned long long)n, !want, want);
+	}
+	igt_assert_eq_u64(copied, want_count);
+	free(bitmap);
+}
+
+static uint8_t *bits_of(uint64_t npages, const unsigned int *pages,
+			unsigned int count)
+{
+	uint8_t *bits = alloc_bytes(vttm_bitmap_bytes(npages), 0);
+
+	for (unsigned int i = 0; i < count; i++)
+		bits[pages[i] / 8] |= 1u << (pages[i] % 8);
+
+	return bits;
+}
+
+static void assert_counters(int fd, uint32_t handle, uint64_t syncs,
+			    uint64_t pages_copied)
+{
+	struct drm_vttm_gem_info info;
+
+	vttm_gem_info(fd, handle, &info);
+	igt_assert_eq_u64(info.syncs, syncs);
+	igt_assert_eq_u64(info.pages_copied, pages_copied);
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffer objects                                                     */
+/* ------------------------------------------------------------------ */
+
+struct bo {
+	uint32_t handle;
+	uint64_t npages;
+	uint64_t size;
+	uint8_t *map;
+};
+
+static void bo_create(int fd, struct bo *bo, uint64_t npages)
+{
+	bo->npages = npages;
+	bo->size = npages * page_size;
+	bo->handle = vttm_gem_create(fd, bo->size);
+	bo->map = vttm_gem_mmap(fd, bo->handle, bo->size,
+				PROT_READ | PROT_WRITE);
+}
+
+static void bo_destroy(int fd, struct bo *bo)
+{
+	if (bo->map)
+		munmap(bo->map, bo->size);
+	gem_close(fd, bo->handle);
+}
+
+/*
+ * A BO in a known state for the bad-input tests: pattern A written and
+ * synced everywhere, then pattern B written to victim_dirty[] and not
+ * synced. A rejected ioctl must leave all of that alone: counters,
+ * device copy, and the dirty pages still waiting for the next sync.
+ */
+#define VICTIM_PAGES	9	/* bitmap needs two bytes, the second partial */
+#define VICTIM_SYNCED	0x0a0a0a0au
+#define VICTIM_DIRTY	0x0b0b0b0bu
+
+static const unsigned int victim_dirty[] = { 1, VICTIM_PAGES - 1 };
+
+struct victim {
+	struct bo bo;
+	uint8_t *device;	/* what the device copy holds */
+};
+
+static void victim_create(int fd, struct victim *v)
+{
+	bo_create(fd, &v->bo, VICTIM_PAGES);
+	write_pattern(v->bo.map, 0, v->bo.size, VICTIM_SYNCED);
+	igt_assert_eq_u64(vttm_gem_sync(fd, v->bo.handle), VICTIM_PAGES);
+	write_pages(v->bo.map, victim_dirty, ARRAY_SIZE(victim_dirty),
+		    VICTIM_DIRTY);
+
+	v->device = alloc_bytes(v->bo.size, 0);
+	write_pattern(v->device, 0, v->bo.size, VICTIM_SYNCED);
+}
+
+static void victim_assert_unchanged(int fd, const struct victim *v)
+{
+	assert_counters(fd, v->bo.handle, 1, VICTIM_PAGES);
+	assert_device_eq(fd, v->bo.handle, v->device, v->bo.size);
+}
+
+/* The next good sync still copies exactly the pending pages. */
+static void victim_finish(int fd, struct victim *v)
+{
+	uint8_t *bits = bits_of(VICTIM_PAGES, victim_dirty,
+				ARRAY_SIZE(victim_dirty));
+
+	victim_assert_unchanged(fd, v);
+	sync_expect(fd, v->bo.handle, VICTIM_PAGES, bits);
+	assert_device_eq(fd, v->bo.handle, v->bo.map, v->bo.size);
+	assert_counters(fd, v->bo.handle, 2,
+			VICTIM_PAGES + ARRAY_SIZE(victim_dirty));
+
+	free(bits);
+	free(v->device);
+	bo_destroy(fd, &v->bo);
+}
+
+/*
+ * A descriptor of its own for create tests: no object exists in it, so
+ * any handle that answers GEM_INFO would have been leaked by a failed
+ * create. GEM handles are small integers starting at 1 per file.
+ */
+static void assert_no_handles(int fd)
+{
+	for (uint32_t h = 1; h <= 64; h++) {
+		struct drm_vttm_gem_info info = { .handle = h };
+
+		igt_assert_eq(__vttm_gem_info(fd, &info), -ENOENT);
+	}
+}
+
+/* Handles that name nothing in @fd; @closed was created and closed. */
+static void bad_handles(int fd, uint32_t *out, unsigned int *count)
+{
+	uint32_t closed = vttm_gem_create(fd, page_size);
+
+	gem_close(fd, closed);
+	out[0] = 0;
+	out[1] = closed;
+	out[2] = 0xffffffffu;
+	out[3] = 0x7fffffffu;
+	*count = 4;
+}
+
+/* Memory that makes copy_to_user() fault: NULL, read-only, unmapped. */
+static void bad_pointers(uint64_t *out, unsigned int *count)
+{
+	void *ro, *gone;
+
+	ro = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	igt_assert(ro != MAP_FAILED);
+	gone = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(gone != MAP_FAILED);
+	munmap(gone, page_size);
+
+	out[0] = 0;
+	out[1] = to_user_pointer(ro);
+	out[2] = to_user_pointer(gone);
+	*count = 3;
+}
+
+/* ------------------------------------------------------------------ */
+/* Subtests: the device                                               */
+/* ------------------------------------------------------------------ */
+
+static void test_open(int fd)
+{
+	char name[32] = "", desc[128] = "";
+	struct drm_version v = {
+		.name_len = sizeof(name) - 1,
+		.name = name,
+		.desc_len = sizeof(desc) - 1,
+		.desc = desc,
+	};
+
+	do_ioctl(fd, DRM_IOCTL_VERSION, &v);
+	igt_assert_eq((int)v.name_len, 4);
+	igt_assert_eq(strcmp(name, "vttm"), 0);
+	igt_assert_eq(drmGetNodeTypeFromFd(fd), DRM_NODE_PRIMARY);
+	igt_info("vttm %d.%d.%d: %s\n", v.version_major, v.version_minor,
+		 v.version_patchlevel, desc);
+}
+
+static void test_render_node(void)
+{
+	int rfd = drm_open_vttm_render();
+	struct bo bo;
+
+	igt_require_f(drmGetNodeTypeFromFd(rfd) == DRM_NODE_RENDER,
+		      "vttm exposes no render node\n");
+
+	bo_create(rfd, &bo, 4);
+	write_pattern(bo.map, 0, bo.size, 0x4e4d0001);
+	sync_expect(rfd, bo.handle, bo.npages, NULL);
+	assert_device_eq(rfd, bo.handle, bo.map, bo.size);
+	bo_destroy(rfd, &bo);
+	close(rfd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Subtests: creating and closing                                     */
+/* ------------------------------------------------------------------ */
+
+static void test_create_rounds_up(int fd)
+{
+	const uint64_t sizes[] = {
+		1, page_size - 1, page_size, page_size + 1,
+		3 * page_size + 5, 64 * page_size,
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct drm_vttm_gem_info info;
+		uint32_t handle = vttm_gem_create(fd, sizes[i]);
+
+		memset(&info, 0xff, sizeof(info));
+		info.handle = handle;
+		info.pad = 0;
+		/* pad2 is output only: garbage in, zero out */
+		igt_assert_eq(__vttm_gem_info(fd, &info), 0);
+
+		igt_assert_eq_u32(info.handle, handle);
+		igt_assert_eq_u64(info.size, ALIGN(sizes[i], page_size));
+		igt_assert_eq_u32(info.placement, VTTM_PLACEMENT_SYSTEM);
+		igt_assert_eq_u32(info.pad2, 0);
+		igt_assert_eq_u64(info.syncs, 0);
+		igt_assert_eq_u64(info.pages_copied, 0);
+		gem_close(fd, handle);
+	}
+}
+
+static void test_create_zeroed(int fd)
+{
+	struct bo bo;
+	uint8_t *zero;
+
+	bo_create(fd, &bo, 16);
+	zero = alloc_bytes(bo.size, 0);
+
+	assert_bytes_eq(bo.map, zero, bo.size, "new BO's CPU mapping");
+	assert_device_zero(fd, bo.handle, bo.size);
+
+	free(zero);
+	bo_destroy(fd, &bo);
+}
+
+static void test_close(int fd)
+{
+	struct drm_vttm_gem_mmap_offset mo = {};
+	struct drm_vttm_gem_info info = {};
+	struct drm_gem_close gc = {};
+	uint32_t handle, other;
+
+	handle = vttm_gem_create(fd, page_size);
+	other = vttm_gem_create(fd, page_size);
+	gem_close(fd, handle);
+
+	info.handle = handle;
+	igt_assert_eq(__vttm_gem_info(fd, &info), -ENOENT);
+	mo.handle = handle;
+	igt_assert_eq(__vttm_gem_mmap_offset(fd, &mo), -ENOENT);
+	gc.handle = handle;
+	do_ioctl_err(fd, DRM_IOCTL_GEM_CLOSE, &gc, EINVAL);
+
+	/* closing one handle leaves its neighbour alone */
+	vttm_gem_info(fd, other, &info);
+	igt_assert_eq_u64(info.size, page_size);
+	gem_close(fd, other);
+}
+
+/* ------------------------------------------------------------------ */
+/* Subtests: coherence through sync                                   */
+/* ------------------------------------------------------------------ */
+
+static void test_sync_matches(int fd)
+{
+	struct bo bo;
+
+	bo_create(fd, &bo, (1 << 20) / page_size);
+	write_pattern(bo.map, 0, bo.size, 0x5a5a0001);
+
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	assert_counters(fd, bo.handle, 1, bo.npages);
+
+	bo_destroy(fd, &bo);
+}
+
+static void test_stale_until_sync(int fd)
+{
+	struct bo bo;
+	uint8_t *first;
+
+	bo_create(fd, &bo, 8);
+
+	write_pattern(bo.map, 0, bo.size, 0x57a1e001);
+	/* the write is in the BO, but the device has not seen it */
+	assert_device_zero(fd, bo.handle, bo.size);
+
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	first = alloc_bytes(bo.size, 0);
+	memcpy(first, bo.map, bo.size);
+
+	write_pattern(bo.map, 0, bo.size, 0x57a1e002);
+	assert_device_eq(fd, bo.handle, first, bo.size);
+
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	free(first);
+	bo_destroy(fd, &bo);
+}
+
+static void test_sync_without_writes(int fd)
+{
+	uint8_t *none;
+	struct bo bo;
+
+	bo_create(fd, &bo, 8);
+	none = bits_of(bo.npages, NULL, 0);
+
+	/* a fresh BO: nothing written yet, nothing to copy */
+	sync_expect(fd, bo.handle, bo.npages, none);
+	assert_counters(fd, bo.handle, 1, 0);
+
+	write_pattern(bo.map, 0, bo.size, 0x0dd0001);
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+
+	/* and again once everything is up to date */
+	sync_expect(fd, bo.handle, bo.npages, none);
+	assert_counters(fd, bo.handle, 3, bo.npages);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	free(none);
+	bo_destroy(fd, &bo);
+}
+
+static void test_sync_exact_pages(int fd)
+{
+	/* an odd count, so the last bitmap byte is partly used */
+	const unsigned int first[] = { 0, 5, 8, 36 };
+	const unsigned int second[] = { 1, 36 };
+	uint8_t *bits, *want;
+	struct bo bo;
+
+	bo_create(fd, &bo, 37);
+	want = alloc_bytes(bo.size, 0);
+
+	/* one word per page is enough to make the page dirty */
+	for (unsigned int i = 0; i < ARRAY_SIZE(first); i++) {
+		write_pattern(bo.map, first[i] * page_size + 64, 4, 0xe0001);
+		write_pattern(want, first[i] * page_size + 64, 4, 0xe0001);
+	}
+	bits = bits_of(bo.npages, first, ARRAY_SIZE(first));
+	sync_expect(fd, bo.handle, bo.npages, bits);
+	assert_device_eq(fd, bo.handle, want, bo.size);
+	free(bits);
+
+	write_pages(bo.map, second, ARRAY_SIZE(second), 0xe0002);
+	write_pages(want, second, ARRAY_SIZE(second), 0xe0002);
+	bits = bits_of(bo.npages, second, ARRAY_SIZE(second));
+	sync_expect(fd, bo.handle, bo.npages, bits);
+	assert_device_eq(fd, bo.handle, want, bo.size);
+	free(bits);
+
+	assert_counters(fd, bo.handle, 2,
+			ARRAY_SIZE(first) + ARRAY_SIZE(second));
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static uint32_t read_all(const void *map, uint64_t size)
+{
+	const volatile uint32_t *p = map;
+	uint32_t sum = 0;
+
+	for (uint64_t i = 0; i < size / 4; i += 16)
+		sum += p[i];
+
+	return sum;
+}
+
+static void test_reads_do_not_dirty(int fd)
+{
+	uint8_t *none;
+	struct bo bo;
+
+	bo_create(fd, &bo, 16);
+	none = bits_of(bo.npages, NULL, 0);
+
+	/* faulting pages in for reading is not writing them */
+	igt_assert_eq_u32(read_all(bo.map, bo.size), 0);
+	sync_expect(fd, bo.handle, bo.npages, none);
+
+	write_pattern(bo.map, 0, bo.size, 0x4ead0001);
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	read_all(bo.map, bo.size);
+	sync_expect(fd, bo.handle, bo.npages, none);
+
+	assert_counters(fd, bo.handle, 3, bo.npages);
+	free(none);
+	bo_destroy(fd, &bo);
+}
+
+static void test_rewrite_after_sync(int fd)
+{
+	const unsigned int page[] = { 2 };
+	uint8_t *bits;
+	struct bo bo;
+
+	bo_create(fd, &bo, 4);
+	bits = bits_of(bo.npages, page, 1);
+
+	/*
+	 * Each sync must re-arm write tracking: the same page written
+	 * again after a sync is dirty again.
+	 */
+	for (uint32_t round = 1; round <= 3; round++) {
+		write_pages(bo.map, page, 1, 0x4e770000 + round);
+		sync_expect(fd, bo.handle, bo.npages, bits);
+		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	}
+	assert_counters(fd, bo.handle, 3, 3);
+
+	free(bits);
+	bo_destroy(fd, &bo);
+}
+
+static void test_writes_survive_munmap(int fd)
+{
+	uint8_t *want;
+	struct bo bo;
+
+	bo_create(fd, &bo, 32);
+	want = alloc_bytes(bo.size, 0);
+	write_pattern(want, 0, bo.size, 0x3a3a0001);
+
+	write_pattern(bo.map, 0, bo.size, 0x3a3a0001);
+	munmap(bo.map, bo.size);
+	bo.map = NULL;
+
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, want, bo.size);
+
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static void test_two_mappings(int fd)
+{
+	uint8_t *second, *want;
+	struct bo bo;
+
+	bo_create(fd, &bo, 16);
+	second = vttm_gem_mmap(fd, bo.handle, bo.size,
+			       PROT_READ | PROT_WRITE);
+	want = alloc_bytes(bo.size, 0);
+
+	/* even pages through one mapping, odd pages through the other */
+	for (uint64_t n = 0; n < bo.npages; n++) {
+		uint8_t *map = n % 2 ? second : bo.map;
+
+		write_pattern(map, n * page_size, page_size, 0x2b2b0001);
+		write_pattern(want, n * page_size, page_size, 0x2b2b0001);
+	}
+	assert_bytes_eq(bo.map, want, bo.size, "first mapping");
+	assert_bytes_eq(second, want, bo.size, "second mapping");
+
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, want, bo.size);
+
+	munmap(second, bo.size);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static void test_counters(int fd)
+{
+	const unsigned int some[] = { 0, 4, 9 };
+	struct drm_vttm_gem_sync bad = {};
+	uint8_t buf[64];
+	struct bo bo;
+
+	bo_create(fd, &bo, 10);
+	assert_counters(fd, bo.handle, 0, 0);
+
+	write_pattern(bo.map, 0, bo.size, 0xc0c00001);
+	igt_assert_eq_u64(vttm_gem_sync(fd, bo.handle), 10);
+	assert_counters(fd, bo.handle, 1, 10);
+
+	/* a sync that copies nothing still counts as a sync */
+	igt_assert_eq_u64(vttm_gem_sync(fd, bo.handle), 0);
+	assert_counters(fd, bo.handle, 2, 10);
+
+	write_pages(bo.map, some, ARRAY_SIZE(some), 0xc0c00002);
+	igt_assert_eq_u64(vttm_gem_sync(fd, bo.handle), ARRAY_SIZE(some));
+	assert_counters(fd, bo.handle, 3, 10 + ARRAY_SIZE(some));
+
+	/* reading the device copy is not a sync */
+	vttm_device_read(fd, bo.handle, 0, buf, sizeof(buf));
+	assert_counters(fd, bo.handle, 3, 10 + ARRAY_SIZE(some));
+
+	/* nor is a rejected sync */
+	bad.handle = bo.handle;
+	bad.flags = 1;
+	igt_assert_eq(__vttm_gem_sync(fd, &bad), -EINVAL);
+	assert_counters(fd, bo.handle, 3, 10 + ARRAY_SIZE(some));
+
+	bo_destroy(fd, &bo);
+}
+
+struct range {
+	uint64_t offset;
+	uint64_t size;
+};
+
+static void test_device_read_ranges(int fd)
+{
+	struct range r[7];
+	struct bo bo;
+	uint8_t *buf;
+
+	bo_create(fd, &bo, 3);
+	write_pattern(bo.map, 0, bo.size, 0x4a4a0001);
+	igt_assert_eq_u64(vttm_gem_sync(fd, bo.handle), bo.npages);
+	buf = alloc_bytes(bo.size + 16, 0);
+
+	r[0] = (struct range){ 0, 1 };
+	r[1] = (struct range){ 1, 7 };
+	r[2] = (struct range){ page_size - 3, 6 };	/* across a page */
+	r[3] = (struct range){ page_size, page_size };
+	r[4] = (struct range){ page_size + 1, 2 * page_size - 1 }; /* to end */
+	r[5] = (struct range){ bo.size - 1, 1 };
+	r[6] = (struct range){ 0, bo.size };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(r); i++) {
+		memset(buf, 0xa5, bo.size + 16);
+		vttm_device_read(fd, bo.handle, r[i].offset, buf, r[i].size);
+		assert_bytes_eq(buf, bo.map + r[i].offset, r[i].size,
+				"device read");
+		/* and not a byte more */
+		for (uint64_t j = r[i].size; j < r[i].size + 16; j++)
+			igt_assert_eq(buf[j], 0xa5);
+	}
+
+	free(buf);
+	bo_destroy(fd, &bo);
+}
+
+/* ------------------------------------------------------------------ */
+/* Subtests: dumb buffers                                             */
+/* ------------------------------------------------------------------ */
+
+static void *map_dumb(int fd, uint32_t handle, uint64_t size)
+{
+	struct drm_mode_map_dumb map = { .handle = handle };
+	void *ptr;
+
+	do_ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map);
+	ptr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   map.offset);
+	igt_assert(ptr != MAP_FAILED);
+
+	return ptr;
+}
+
+static void create_dumb(int fd, struct drm_mode_create_dumb *create)
+{
+	memset(create, 0, sizeof(*create));
+	create->width = 61;	/* not a power of two: pitch may pad */
+	create->height = 17;
+	create->bpp = 32;
+
+	do_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, create);
+	igt_assert_neq_u32(create->handle, 0);
+	igt_assert_lte_u64(create->width * 4ull, create->pitch);
+	igt_assert_lte_u64((uint64_t)create->pitch * create->height,
+			   create->size);
+}
+
+static void test_dumb_round_trip(int fd)
+{
+	struct drm_mode_destroy_dumb destroy = {};
+	struct drm_mode_create_dumb create;
+	uint64_t size;
+	uint8_t *ptr, *want;
+
+	create_dumb(fd, &create);
+	size = create.size & ~3ull;
+
+	ptr = map_dumb(fd, create.handle, create.size);
+	write_pattern(ptr, 0, size, 0xd0d00001);
+	munmap(ptr, create.size);
+
+	/* a fresh mapping sees what the first one wrote */
+	want = alloc_bytes(size, 0);
+	write_pattern(want, 0, size, 0xd0d00001);
+	ptr = map_dumb(fd, create.handle, create.size);
+	assert_bytes_eq(ptr, want, size, "dumb buffer");
+	munmap(ptr, create.size);
+
+	destroy.handle = create.handle;
+	do_ioctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	free(want);
+}
+
+static void test_dumb_destroy(int fd)
+{
+	struct drm_mode_destroy_dumb destroy = {};
+	struct drm_mode_create_dumb create;
+	struct drm_mode_map_dumb map = {};
+	struct drm_vttm_gem_info info = {};
+
+	create_dumb(fd, &create);
+	destroy.handle = create.handle;
+	do_ioctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+
+	map.handle = create.handle;
+	do_ioctl_err(fd, DRM_IOCTL_MODE_MAP_DUMB, &map, ENOENT);
+	info.handle = create.handle;
+	igt_assert_eq(__vttm_gem_info(fd, &info), -ENOENT);
+	do_ioctl_err(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy, EINVAL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Subtests: PRIME                                                    */
+/* ------------------------------------------------------------------ */
+
+static void test_prime_self_import(int fd)
+{
+	struct bo bo;
+	int dmabuf;
+
+	bo_create(fd, &bo, 8);
+	write_pattern(bo.map, 0, bo.size, 0x9a9a0001);
+
+	dmabuf = prime_handle_to_fd(fd, bo.handle);
+	igt_assert_eq_u64(prime_get_size(dmabuf), bo.size);
+	igt_assert_eq_u32(prime_fd_to_handle(fd, dmabuf), bo.handle);
+
+	/* the BO outlives its dma-buf and is still the same object */
+	close(dmabuf);
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	bo_destroy(fd, &bo);
+}
+
+static void test_prime_child(int fd)
+{
+	uint8_t *want;
+	struct bo bo;
+	int dmabuf;
+
+	bo_create(fd, &bo, 64);
+	dmabuf = prime_handle_to_fd(fd, bo.handle);
+	want = alloc_bytes(bo.size, 0);
+	write_pattern(want, 0, bo.size, 0xc41d0001);
+
+	/*
+	 * The child is another DRM client: its own file, its own handle
+	 * for the same BO, its own mapping. Its writes must be tracked on
+	 * the BO itself, since the child is gone by the time the parent
+	 * syncs.
+	 */
+	igt_fork(child, 1) {
+		int cfd = drm_open_vttm();
+		struct drm_vttm_gem_info info;
+		uint32_t handle;
+		uint8_t *map;
+
+		handle = prime_fd_to_handle(cfd, dmabuf);
+		vttm_gem_info(cfd, handle, &info);
+		igt_assert_eq_u64(info.size, bo.size);
+
+		map = vttm_gem_mmap(cfd, handle, bo.size,
+				    PROT_READ | PROT_WRITE);
+		write_pattern(map, 0, bo.size, 0xc41d0001);
+		munmap(map, bo.size);
+		gem_close(cfd, handle);
+		close(cfd);
+	}
+	igt_waitchildren();
+	close(dmabuf);
+
+	assert_bytes_eq(bo.map, want, bo.size, "parent's mapping");
+	assert_device_zero(fd, bo.handle, bo.size);
+
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, want, bo.size);
+	assert_counters(fd, bo.handle, 1, bo.npages);
+
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+/* ------------------------------------------------------------------ */
+/* Subtests: bad input                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_create_bad_size(const uint64_t *sizes, unsigned int count)
+{
+	int fd = drm_open_vttm();
+
+	for (unsigned int i = 0; i < count; i++) {
+		struct drm_vttm_gem_create arg = { .size = sizes[i] };
+
+		igt_assert_f(__vttm_gem_create(fd, &arg) == -EINVAL,
+			     "create of %#llx bytes not rejected with EINVAL\n",
+			     (unsigned long long)sizes[i]);
+	}
+	assert_no_handles(fd);
+	close(fd);
+}
+
+static void test_create_zero_size(void)
+{
+	const uint64_t sizes[] = { 0 };
+
+	test_create_bad_size(sizes, ARRAY_SIZE(sizes));
+}
+
+static void test_create_too_big(void)
+{
+	const uint64_t sizes[] = {
+		DRM_VTTM_MAX_BO_SIZE + 1,
+		DRM_VTTM_MAX_BO_SIZE + page_size,
+		DRM_VTTM_MAX_BO_SIZE * 2,
+		1ull << 63,
+		~0ull,
+		/* rounds up past 2^64 to 0 if page-aligned naively */
+		~0ull - page_size + 2,
+	};
+
+	test_create_bad_size(sizes, ARRAY_SIZE(sizes));
+}
+
+static void test_create_bad_flags(void)
+{
+	int fd = drm_open_vttm();
+
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		struct drm_vttm_gem_create arg = {
+			.size = page_size,
+			.flags = 1u << bit,
+		};
+
+		igt_assert_f(__vttm_gem_create(fd, &arg) == -EINVAL,
+			     "create flag bit %u not rejected with EINVAL\n",
+			     bit);
+	}
+	assert_no_handles(fd);
+	close(fd);
+}
+
+static const uint32_t bad_pads[] = { 1, 0x80000000u, 0xffffffffu };
+
+static void test_mmap_offset_bad_pad(int fd)
+{
+	struct victim v;
+
+	victim_create(fd, &v);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_pads); i++) {
+		struct drm_vttm_gem_mmap_offset arg = {
+			.handle = v.bo.handle,
+			.pad = bad_pads[i],
+		};
+
+		igt_assert_eq(__vttm_gem_mmap_offset(fd, &arg), -EINVAL);
+	}
+	victim_finish(fd, &v);
+}
+
+static void test_device_read_bad_pad(int fd)
+{
+	uint8_t buf[64];
+	struct victim v;
+
+	victim_create(fd, &v);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_pads); i++) {
+		struct drm_vttm_device_read arg = {
+			.handle = v.bo.handle,
+			.pad = bad_pads[i],
+			.size = sizeof(buf),
+			.data_ptr = to_user_pointer(buf),
+		};
+
+		memset(buf, 0xa5, sizeof(buf));
+		igt_assert_eq(__vttm_device_read(fd, &arg), -EINVAL);
+		for (unsigned int j = 0; j < sizeof(buf); j++)
+			igt_assert_eq(buf[j], 0xa5);
+	}
+	victim_finish(fd, &v);
+}
+
+static void test_info_bad_pad(int fd)
+{
+	struct victim v;
+
+	victim_create(fd, &v);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_pads); i++) {
+		struct drm_vttm_gem_info arg = {
+			.handle = v.bo.handle,
+			.pad = bad_pads[i],
+		};
+
+		igt_assert_eq(__vttm_gem_info(fd, &arg), -EINVAL);
+	}
+	victim_finish(fd, &v);
+}
+
+static void test_sync_bad_flags(int fd)
+{
+	struct victim v;
+
+	victim_create(fd, &v);
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		uint8_t bitmap[2] = { 0xa5, 0xa5 };
+		struct drm_vttm_gem_sync arg = {
+			.handle = v.bo.handle,
+			.flags = 1u << bit,
+			.bitmap_ptr = to_user_pointer(bitmap),
+			.bitmap_size = sizeof(bitmap),
+		};
+
+		igt_assert_f(__vttm_gem_sync(fd, &arg) == -EINVAL,
+			     "sync flag bit %u not rejected with EINVAL\n",
+			     bit);
+		igt_assert_eq(bitmap[0], 0xa5);
+		igt_assert_eq(bitmap[1], 0xa5);
+	}
+	victim_finish(fd, &v);
+}
+
+static void test_sync_small_bitmap(int fd)
+{
+	struct victim v;
+	uint8_t *bitmap;
+	uint64_t need;
+
+	victim_create(fd, &v);
+	need = vttm_bitmap_bytes(VICTIM_PAGES);
+	igt_assert_eq_u64(need, 2);
+	bitmap = alloc_bytes(need, 0xa5);
+
+	for (uint64_t size = 1; size < need; size++) {
+		struct drm_vttm_gem_sync arg = {
+			.handle = v.bo.handle,
+			.bitmap_ptr = to_user_pointer(bitmap),
+			.bitmap_size = size,
+		};
+
+		igt_assert_eq(__vttm_gem_sync(fd, &arg), -EINVAL);
+		for (uint64_t i = 0; i < need; i++)
+			igt_assert_eq(bitmap[i], 0xa5);
+	}
+
+	free(bitmap);
+	victim_finish(fd, &v);
+}
+
+static void test_sync_size_without_bitmap(int fd)
+{
+	const uint64_t sizes[] = { 1, 2, 4096, ~0ull };
+	struct victim v;
+
+	victim_create(fd, &v);
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct drm_vttm_gem_sync arg = {
+			.handle = v.bo.handle,
+			.bitmap_size = sizes[i],
+		};
+
+		igt_assert_eq(__vttm_gem_sync(fd, &arg), -EINVAL);
+	}
+	victim_finish(fd, &v);
+}
+
+static void test_bad_handle(int fd, unsigned long request)
+{
+	uint32_t handles[4];
+	unsigned int count;
+	uint8_t buf[64];
+	struct victim v;
+	int other;
+
+	victim_create(fd, &v);
+	bad_handles(fd, handles, &count);
+
+	for (unsigned int i = 0; i < count; i++) {
+		union {
+			struct drm_vttm_gem_mmap_offset mmap_offset;
+			struct drm_vttm_gem_sync sync;
+			struct drm_vttm_device_read read;
+			struct drm_vttm_gem_info info;
+		} arg;
+		int ret;
+
+		memset(&arg, 0, sizeof(arg));
+		memset(buf, 0xa5, sizeof(buf));
+
+		switch (request) {
+		case DRM_IOCTL_VTTM_GEM_MMAP_OFFSET:
+			arg.mmap_offset.handle = handles[i];
+			ret = __vttm_gem_mmap_offset(fd, &arg.mmap_offset);
+			break;
+		case DRM_IOCTL_VTTM_GEM_SYNC:
+			arg.sync.handle = handles[i];
+			arg.sync.bitmap_ptr = to_user_pointer(buf);
+			arg.sync.bitmap_size = sizeof(buf);
+			ret = __vttm_gem_sync(fd, &arg.sync);
+			break;
+		case DRM_IOCTL_VTTM_DEVICE_READ:
+			arg.read.handle = handles[i];
+			arg.read.size = sizeof(buf);
+			arg.read.data_ptr = to_user_pointer(buf);
+			ret = __vttm_device_read(fd, &arg.read);
+			break;
+		default:
+			arg.info.handle = handles[i];
+			ret = __vttm_gem_info(fd, &arg.info);
+			break;
+		}
+
+		igt_assert_f(ret == -ENOENT,
+			     "handle %#x gave %d, want -ENOENT\n",
+			     handles[i], ret);
+		for (unsigned int j = 0; j < sizeof(buf); j++)
+			igt_assert_eq(buf[j], 0xa5);
+	}
+
+	/* a live handle means nothing in another DRM file */
+	other = drm_open_vttm();
+	{
+		struct drm_vttm_gem_info info = { .handle = v.bo.handle };
+		struct drm_vttm_gem_sync sync = { .handle = v.bo.handle };
+
+		igt_assert_eq(__vttm_gem_info(other, &info), -ENOENT);
+		igt_assert_eq(__vttm_gem_sync(other, &sync), -ENOENT);
+	}
+	close(other);
+
+	victim_finish(fd, &v);
+}
+
+static void test_device_read_bad_range(int fd)
+{
+	struct range r[10];
+	struct victim v;
+	uint64_t size;
+	uint8_t *buf;
+
+	victim_create(fd, &v);
+	size = v.bo.size;
+
+	/*
+	 * Destination: room for two BOs, then an inaccessible page, so a
+	 * kernel that wrongly accepts a huge range faults (EFAULT, which
+	 * fails the check) rather than scribbling over the test.
+	 */
+	buf = mmap(NULL, 2 * size + page_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(buf != MAP_FAILED);
+	igt_assert_eq(mprotect(buf + 2 * size, page_size, PROT_NONE), 0);
+
+	r[0] = (struct range){ size, 1 };		/* starts at the end */
+	r[1] = (struct range){ 0, size + 1 };		/* one byte too long */
+	r[2] = (struct range){ size - 1, 2 };		/* straddles the end */
+	r[3] = (struct range){ size + page_size, 1 };	/* well past it */
+	r[4] = (struct range){ 1ull << 63, 1 };
+	r[5] = (struct range){ ~0ull, 1 };
+	/* offset + size wraps around to 0 or 1 */
+	r[6] = (struct range){ 1, ~0ull };
+	r[7] = (struct range){ page_size, ~0ull - page_size + 1 };
+	r[8] = (struct range){ page_size, ~0ull - page_size + 2 };
+	r[9] = (struct range){ ~0ull - 1, 3 };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(r); i++) {
+		struct drm_vttm_device_read arg = {
+			.handle = v.bo.handle,
+			.offset = r[i].offset,
+			.size = r[i].size,
+			.data_ptr = to_user_pointer(buf),
+		};
+		int ret;
+
+		memset(buf, 0xa5, 2 * size);
+		ret = __vttm_device_read(fd, &arg);
+		igt_assert_f(ret == -EINVAL,
+			     "read of %#llx bytes at %#llx gave %d, want -EINVAL\n",
+			     (unsigned long long)r[i].size,
+			     (unsigned long long)r[i].offset, ret);
+		for (uint64_t j = 0; j < 2 * size; j++)
+			igt_assert_eq(buf[j], 0xa5);
+	}
+
+	munmap(buf, 2 * size + page_size);
+	victim_finish(fd, &v);
+}
+
+static void test_device_read_bad_pointer(int fd)
+{
+	uint64_t ptrs[3];
+	unsigned int count;
+	struct victim v;
+
+	victim_create(fd, &v);
+	bad_pointers(ptrs, &count);
+
+	for (unsigned int i = 0; i < count; i++) {
+		struct drm_vttm_device_read arg = {
+			.handle = v.bo.handle,
+			.size = page_size,
+			.data_ptr = ptrs[i],
+		};
+
+		igt_assert_f(__vttm_device_read(fd, &arg) == -EFAULT,
+			     "read to %#llx not rejected with EFAULT\n",
+			     (unsigned long long)ptrs[i]);
+	}
+
+	munmap(from_user_pointer(ptrs[1]), page_size);
+	victim_finish(fd, &v);
+}
+
+/* ------------------------------------------------------------------ */
+
+igt_main
+{
+	int fd = -1;
+
+	igt_fixture {
+		page_size = sysconf(_SC_PAGESIZE);
+		fd = drm_open_vttm();
+	}
+
+	igt_describe("The primary node opened is driven by vttm.");
+	igt_subtest("opens-the-vttm-driver")
+		test_open(fd);
+
+	igt_describe("The render node, if any, serves the vttm ioctls.");
+	igt_subtest("render-node-serves-vttm-ioctls")
+		test_render_node();
+
+	igt_describe("Create rounds the size up to whole pages and starts "
+		     "with zero counters in system placement.");
+	igt_subtest("create-rounds-size-up-to-whole-pages")
+		test_create_rounds_up(fd);
+
+	igt_describe("A new BO reads as zero through its mapping and on "
+		     "the device.");
+	igt_subtest("new-bo-is-zero-in-memory-and-on-device")
+		test_create_zeroed(fd);
+
+	igt_describe("After GEM_CLOSE the handle is gone, and only it.");
+	igt_subtest("close-releases-the-handle")
+		test_close(fd);
+
+	igt_describe("CPU writes reach the device copy on sync, which "
+		     "reports every written page.");
+	igt_subtest("device-copy-matches-after-sync")
+		test_sync_matches(fd);
+
+	igt_describe("The device copy is separate: it does not see CPU "
+		     "writes until the next sync.");
+	igt_subtest("device-copy-is-stale-until-sync")
+		test_stale_until_sync(fd);
+
+	igt_describe("A sync with nothing written copies no page.");
+	igt_subtest("sync-without-writes-copies-nothing")
+		test_sync_without_writes(fd);
+
+	igt_describe("Sync copies exactly the pages written since the "
+		     "previous sync, as its bitmap and count say.");
+	igt_subtest("sync-copies-exactly-the-written-pages")
+		test_sync_exact_pages(fd);
+
+	igt_describe("Reading through the mapping does not dirty pages.");
+	igt_subtest("reading-the-mapping-does-not-dirty-pages")
+		test_reads_do_not_dirty(fd);
+
+	igt_describe("A page written again after a sync is copied again.");
+	igt_subtest("rewrites-after-sync-reach-the-device")
+		test_rewrite_after_sync(fd);
+
+	igt_describe("Writes made through a mapping that is gone by the "
+		     "time of the sync still reach the device.");
+	igt_subtest("writes-survive-munmap-before-sync")
+		test_writes_survive_munmap(fd);
+
+	igt_describe("Writes through two mappings of one BO are tracked.");
+	igt_subtest("writes-through-two-mappings-are-tracked")
+		test_two_mappings(fd);
+
+	igt_describe("GEM_INFO's syncs and pages_copied advance exactly "
+		     "with successful syncs and nothing else.");
+	igt_subtest("info-counters-advance-exactly")
+		test_counters(fd);
+
+	igt_describe("Device read returns exactly the requested range.");
+	igt_subtest("device-read-returns-exact-sub-ranges")
+		test_device_read_ranges(fd);
+
+	igt_describe("A dumb buffer keeps what was written through a "
+		     "mapping.");
+	igt_subtest("dumb-buffer-round-trip")
+		test_dumb_round_trip(fd);
+
+	igt_describe("Destroying a dumb buffer releases its handle.");
+	igt_subtest("dumb-buffer-destroy-releases-the-handle")
+		test_dumb_destroy(fd);
+
+	igt_describe("Importing one's own PRIME export gives back the same "
+		     "handle.");
+	igt_subtest("prime-self-import-returns-the-same-handle")
+		test_prime_self_import(fd);
+
+	igt_describe("A child process imports the dma-buf and writes it; "
+		     "the parent's sync brings the writes to the device.");
+	igt_subtest("prime-import-in-a-child-reaches-the-device")
+		test_prime_child(fd);
+
+	igt_describe("Create rejects a zero size.");
+	igt_subtest("create-rejects-zero-size")
+		test_create_zero_size();
+
+	igt_describe("Create rejects sizes above DRM_VTTM_MAX_BO_SIZE, "
+		     "including ones that overflow when rounded.");
+	igt_subtest("create-rejects-sizes-above-the-maximum")
+		test_create_too_big();
+
+	igt_describe("Create rejects every unknown flag.");
+	igt_subtest("create-rejects-unknown-flags")
+		test_create_bad_flags();
+
+	igt_describe("MMAP_OFFSET rejects nonzero padding.");
+	igt_subtest("mmap-offset-rejects-nonzero-padding")
+		test_mmap_offset_bad_pad(fd);
+
+	igt_describe("DEVICE_READ rejects nonzero padding.");
+	igt_subtest("device-read-rejects-nonzero-padding")
+		test_device_read_bad_pad(fd);
+
+	igt_describe("GEM_INFO rejects nonzero padding.");
+	igt_subtest("info-rejects-nonzero-padding")
+		test_info_bad_pad(fd);
+
+	igt_describe("Sync rejects every unknown flag.");
+	igt_subtest("sync-rejects-unknown-flags")
+		test_sync_bad_flags(fd);
+
+	igt_describe("Sync rejects a bitmap with less than a bit per page.");
+	igt_subtest("sync-rejects-a-too-small-bitmap")
+		test_sync_small_bitmap(fd);
+
+	igt_describe("Sync rejects a bitmap size without a bitmap.");
+	igt_subtest("sync-rejects-a-bitmap-size-without-a-bitmap")
+		test_sync_size_without_bitmap(fd);
+
+	igt_describe("MMAP_OFFSET gives ENOENT for handles that do not "
+		     "exist.");
+	igt_subtest("mmap-offset-rejects-unknown-handles")
+		test_bad_handle(fd, DRM_IOCTL_VTTM_GEM_MMAP_OFFSET);
+
+	igt_describe("Sync gives ENOENT for handles that do not exist.");
+	igt_subtest("sync-rejects-unknown-handles")
+		test_bad_handle(fd, DRM_IOCTL_VTTM_GEM_SYNC);
+
+	igt_describe("DEVICE_READ gives ENOENT for handles that do not "
+		     "exist.");
+	igt_subtest("device-read-rejects-unknown-handles")
+		test_bad_handle(fd, DRM_IOCTL_VTTM_DEVICE_READ);
+
+	igt_describe("GEM_INFO gives ENOENT for handles that do not exist.");
+	igt_subtest("info-rejects-unknown-handles")
+		test_bad_handle(fd, DRM_IOCTL_VTTM_GEM_INFO);
+
+	igt_describe("DEVICE_READ rejects ranges outside the BO, including "
+		     "ones whose end overflows.");
+	igt_subtest("device-read-rejects-ranges-outside-the-bo")
+		test_device_read_bad_range(fd);
+
+	igt_describe("DEVICE_READ gives EFAULT for an unwritable "
+		     "destination.");
+	igt_subtest("device-read-rejects-a-bad-pointer")
+		test_device_read_bad_pointer(fd);
+
+	igt_fixture
+		close(fd);
+}
