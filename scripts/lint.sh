@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# checkpatch --strict on every C file and header we own, and sparse on every
+# kernel C file we own, against the tree scripts/build-kernel.sh prepared.
+# Prints "ok lint/..." or "FAIL lint/..." per file, details indented.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=$top/build/linux
+obj=${OBJ:-$top/build/obj}
+cd "$top"
+
+owned() {
+	git ls-files -co --exclude-standard -- "$@" | grep -E '\.[ch]$' | sort
+}
+
+rc=0
+for f in $(owned mm include drivers igt-tests tools); do
+	out=$("$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		--show-types -f "$f" 2>&1)
+	if [ -z "$out" ]; then
+		echo "ok lint/checkpatch/$f"
+	else
+		echo "FAIL lint/checkpatch/$f"
+		sed 's/^/    /' <<< "$out"
+		rc=1
+	fi
+done
+
+# sparse: C=2 checks the named objects whether or not they are up to date.
+export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
+for f in $(owned mm drivers | grep '\.c$'); do
+	o=${f%.c}.o
+	if [ ! -e "$obj/$o" ]; then
+		echo "FAIL lint/sparse/$f  (not built by this configuration)"
+		rc=1
+		continue
+	fi
+	out=$(make -s -C "$src" O="$obj" CC="ccache gcc" C=2 "$o" 2>&1 |
+		grep -E 'warning:|error:')
+	if [ -z "$out" ]; then
+		echo "ok lint/sparse/$f"
+	else
+		echo "FAIL lint/sparse/$f"
+		sed 's/^/    /' <<< "$out"
+		rc=1
+	fi
+done
+exit $rc
