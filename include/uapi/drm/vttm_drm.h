@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vttm: a virtual TTM device whose "device memory" is a separate copy of
+ * each buffer object, so that CPU/device coherence is observable from
+ * user space.
+ */
+#ifndef _UAPI_VTTM_DRM_H_
+#define _UAPI_VTTM_DRM_H_
+
+#include "drm.h"
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/*
+ * All structs here are part of the ABI. New fields are only ever appended;
+ * the DRM core zero-fills what an older user space did not pass in.
+ */
+
+#define DRM_VTTM_GEM_CREATE		0x00
+#define DRM_VTTM_GEM_MMAP_OFFSET	0x01
+#define DRM_VTTM_GEM_SYNC		0x02
+#define DRM_VTTM_DEVICE_READ		0x03
+#define DRM_VTTM_GEM_INFO		0x04
+
+#define DRM_IOCTL_VTTM_GEM_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VTTM_GEM_CREATE, \
+		 struct drm_vttm_gem_create)
+#define DRM_IOCTL_VTTM_GEM_MMAP_OFFSET \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VTTM_GEM_MMAP_OFFSET, \
+		 struct drm_vttm_gem_mmap_offset)
+#define DRM_IOCTL_VTTM_GEM_SYNC \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VTTM_GEM_SYNC, \
+		 struct drm_vttm_gem_sync)
+#define DRM_IOCTL_VTTM_DEVICE_READ \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_VTTM_DEVICE_READ, \
+		struct drm_vttm_device_read)
+#define DRM_IOCTL_VTTM_GEM_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VTTM_GEM_INFO, \
+		 struct drm_vttm_gem_info)
+
+/**
+ * DRM_VTTM_MAX_BO_SIZE - largest buffer object vttm creates, in bytes.
+ *
+ * The device copy is allocated at create time, so the limit bounds the
+ * memory one call can pin.
+ */
+#define DRM_VTTM_MAX_BO_SIZE		(1ULL << 30)
+
+/**
+ * struct drm_vttm_gem_create - create a buffer object
+ *
+ * Creates a buffer object in system placement together with its device
+ * copy, which starts out zeroed like the buffer object itself.
+ */
+struct drm_vttm_gem_create {
+	/**
+	 * @size: In: size in bytes; rounded up to a whole number of pages.
+	 * Must be non-zero and at most %DRM_VTTM_MAX_BO_SIZE, else -EINVAL.
+	 */
+	__u64 size;
+	/** @flags: In: must be zero, else -EINVAL. */
+	__u32 flags;
+	/** @handle: Out: GEM handle of the new object. */
+	__u32 handle;
+};
+
+/**
+ * struct drm_vttm_gem_mmap_offset - get the fake offset to mmap a BO
+ *
+ * The offset is passed to mmap() on the DRM file descriptor. Only
+ * MAP_SHARED mappings are coherent with the device.
+ */
+struct drm_vttm_gem_mmap_offset {
+	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
+	__u32 handle;
+	/** @pad: Must be zero, else -EINVAL. */
+	__u32 pad;
+	/** @offset: Out: offset to pass to mmap(). */
+	__u64 offset;
+};
+
+/**
+ * struct drm_vttm_gem_sync - bring the device copy up to date with a BO
+ *
+ * Copies what the CPU wrote to the buffer object since the previous sync
+ * into the device copy.
+ */
+struct drm_vttm_gem_sync {
+	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
+	__u32 handle;
+	/** @flags: In: must be zero, else -EINVAL. */
+	__u32 flags;
+	/**
+	 * @bitmap_ptr: In: optional user pointer. When non-zero, the kernel
+	 * writes one bit per page of the BO (bit n of byte n / 8 for page
+	 * n), set for each page this sync copied, so a caller can check
+	 * the exact set of pages that reached the device.
+	 */
+	__u64 bitmap_ptr;
+	/**
+	 * @bitmap_size: In: size in bytes of the buffer at @bitmap_ptr.
+	 * Must be at least one bit per page when @bitmap_ptr is set, else
+	 * -EINVAL; must be zero when it is not.
+	 */
+	__u64 bitmap_size;
+	/** @pages_copied: Out: number of pages this sync copied. */
+	__u64 pages_copied;
+};
+
+/**
+ * struct drm_vttm_device_read - read back the device copy of a BO
+ *
+ * Copies @size bytes at @offset of the device copy (what the device sees,
+ * not what the CPU mapping holds) to user memory at @data_ptr. The range
+ * must lie inside the BO, else -EINVAL; a bad @data_ptr gives -EFAULT.
+ */
+struct drm_vttm_device_read {
+	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
+	__u32 handle;
+	/** @pad: Must be zero, else -EINVAL. */
+	__u32 pad;
+	/** @offset: In: byte offset into the device copy. */
+	__u64 offset;
+	/** @size: In: number of bytes to read. */
+	__u64 size;
+	/** @data_ptr: In: user pointer to receive the bytes. */
+	__u64 data_ptr;
+};
+
+/** VTTM_PLACEMENT_SYSTEM - the BO lives in system memory. */
+#define VTTM_PLACEMENT_SYSTEM		0
+
+/**
+ * struct drm_vttm_gem_info - size, placement and counters of a BO
+ */
+struct drm_vttm_gem_info {
+	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
+	__u32 handle;
+	/** @pad: Must be zero, else -EINVAL. */
+	__u32 pad;
+	/** @size: Out: size of the BO in bytes. */
+	__u64 size;
+	/** @placement: Out: one of the VTTM_PLACEMENT_* values. */
+	__u32 placement;
+	/** @pad2: Out: always zero. */
+	__u32 pad2;
+	/** @syncs: Out: number of syncs of this BO so far. */
+	__u64 syncs;
+	/** @pages_copied: Out: pages copied to the device copy so far. */
+	__u64 pages_copied;
+};
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* _UAPI_VTTM_DRM_H_ */
