@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Buffer objects: a GEM object embedded in a TTM buffer object, which
+ * always lives in system memory, plus the device copy allocated next to it.
+ */
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include <drm/drm_gem_ttm_helper.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_prime.h>
+#include <drm/ttm/ttm_bo_driver.h>
+#include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_tt.h>
+
+#include "vttm_drv.h"
+
+static const struct ttm_place vttm_sys_place = {
+	.mem_type = TTM_PL_SYSTEM,
+};
+
+/* TTM takes placements by non-const pointer but never writes them. */
+static struct ttm_placement vttm_sys_placement = {
+	.num_placement = 1,
+	.placement = &vttm_sys_place,
+	.num_busy_placement = 1,
+	.busy_placement = &vttm_sys_place,
+};
+
+/* TTM device functions */
+
+static struct ttm_tt *vttm_ttm_tt_create(struct ttm_buffer_object *tbo,
+					 u32 page_flags)
+{
+	struct ttm_tt *tt;
+
+	tt = kzalloc(sizeof(*tt), GFP_KERNEL);
+	if (!tt)
+		return NULL;
+
+	/* Ordinary cached pages: the CPU is the only one touching them. */
+	if (ttm_tt_init(tt, tbo, page_flags, ttm_cached, 0)) {
+		kfree(tt);
+		return NULL;
+	}
+	return tt;
+}
+
+static void vttm_ttm_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
+{
+	ttm_tt_fini(tt);
+	kfree(tt);
+}
+
+static void vttm_evict_flags(struct ttm_buffer_object *tbo,
+			     struct ttm_placement *placement)
+{
+	*placement = vttm_sys_placement;
+}
+
+static int vttm_move(struct ttm_buffer_object *tbo, bool evict,
+		     struct ttm_operation_ctx *ctx,
+		     struct ttm_resource *new_mem, struct ttm_place *hop)
+{
+	/*
+	 * With system memory as the only placement, a move either gives a
+	 * BO without a resource its first one or swaps one system resource
+	 * for another; either way the pages stay where they are.
+	 */
+	if (new_mem->mem_type != TTM_PL_SYSTEM ||
+	    (tbo->resource && tbo->resource->mem_type != TTM_PL_SYSTEM))
+		return -EINVAL;
+
+	ttm_bo_move_null(tbo, new_mem);
+	return 0;
+}
+
+static struct ttm_device_funcs vttm_ttm_funcs = {
+	.ttm_tt_create = vttm_ttm_tt_create,
+	.ttm_tt_destroy = vttm_ttm_tt_destroy,
+	.eviction_valuable = ttm_bo_eviction_valuable,
+	.evict_flags = vttm_evict_flags,
+	.move = vttm_move,
+};
+
+static void vttm_ttm_fini(struct drm_device *drm, void *arg)
+{
+	ttm_device_fini(&to_vttm_device(drm)->ttm);
+}
+
+/**
+ * vttm_ttm_init() - set up the TTM device of a vttm device
+ * @vdev: the vttm device, whose DRM device is allocated but not registered
+ *
+ * The TTM device is torn down with the DRM device, after the last BO is
+ * gone.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vttm_ttm_init(struct vttm_device *vdev)
+{
+	struct drm_device *drm = &vdev->drm;
+	int ret;
+
+	/* Plain page allocations: no DMA API, the "device" is the CPU. */
+	ret = ttm_device_init(&vdev->ttm, &vttm_ttm_funcs, drm->dev,
+			      drm->anon_inode->i_mapping,
+			      drm->vma_offset_manager, false, false);
+	if (ret)
+		return ret;
+
+	return drmm_add_action_or_reset(drm, vttm_ttm_fini, NULL);
+}
+
+/* GEM object functions; the mapping side stays here in one place. */
+
+static void vttm_gem_free(struct drm_gem_object *obj)
+{
+	/* GEM and TTM count references apart; the last GEM one drops ours. */
+	ttm_bo_put(&to_vttm_bo(obj)->tbo);
+}
+
+static int vttm_gem_pin(struct drm_gem_object *obj)
+{
+	struct ttm_buffer_object *tbo = &to_vttm_bo(obj)->tbo;
+	struct ttm_operation_ctx ctx = { .interruptible = true };
+	int ret;
+
+	/* Importers get the pages by scatterlist, so they must exist. */
+	ret = ttm_bo_reserve(tbo, true, false, NULL);
+	if (ret)
+		return ret;
+	ret = ttm_tt_populate(tbo->bdev, tbo->ttm, &ctx);
+	if (!ret)
+		ttm_bo_pin(tbo);
+	ttm_bo_unreserve(tbo);
+	return ret;
+}
+
+static void vttm_gem_unpin(struct drm_gem_object *obj)
+{
+	struct ttm_buffer_object *tbo = &to_vttm_bo(obj)->tbo;
+
+	dma_resv_lock(tbo->base.resv, NULL);
+	ttm_bo_unpin(tbo);
+	dma_resv_unlock(tbo->base.resv);
+}
+
+static struct sg_table *vttm_gem_get_sg_table(struct drm_gem_object *obj)
+{
+	struct ttm_tt *tt = to_vttm_bo(obj)->tbo.ttm;
+
+	/* Only called between pin and unpin, so the pages cannot go away. */
+	return drm_prime_pages_to_sg(obj->dev, tt->pages, tt->num_pages);
+}
+
+/*
+ * TTM's own fault handling for now, spelled out so that dirty tracking
+ * can later replace single entries.
+ */
+static const struct vm_operations_struct vttm_vm_ops = {
+	.fault = ttm_bo_vm_fault,
+	.open = ttm_bo_vm_open,
+	.close = ttm_bo_vm_close,
+	.access = ttm_bo_vm_access,
+};
+
+/*
+ * drm_gem_ttm_mmap() ends in ttm_bo_mmap_obj(), which refuses
+ * copy-on-write mappings with -EINVAL: a writable MAP_PRIVATE mapping of
+ * a BO fails, and every mapping that succeeds shares the TTM pages.
+ */
+static const struct drm_gem_object_funcs vttm_gem_funcs = {
+	.free = vttm_gem_free,
+	.pin = vttm_gem_pin,
+	.unpin = vttm_gem_unpin,
+	.get_sg_table = vttm_gem_get_sg_table,
+	.vmap = drm_gem_ttm_vmap,
+	.vunmap = drm_gem_ttm_vunmap,
+	.mmap = drm_gem_ttm_mmap,
+	.print_info = drm_gem_ttm_print_info,
+	.vm_ops = &vttm_vm_ops,
+};
+
+/* Called by TTM when its last reference goes, after it freed the pages. */
+static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
+{
+	struct vttm_bo *bo = container_of(tbo, struct vttm_bo, tbo);
+
+	drm_gem_object_release(&tbo->base);
+	kvfree(bo->dev_copy);
+	kfree(bo);
+}
+
+/**
+ * vttm_bo_create() - create a buffer object and its device copy
+ * @vdev: the vttm device
+ * @size: size in bytes, already checked with vttm_check_bo_size()
+ *
+ * Both the TTM pages, once populated, and the device copy start zeroed.
+ *
+ * Return: the new BO holding one GEM reference, or an ERR_PTR().
+ */
+struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size)
+{
+	struct vttm_bo *bo;
+	int ret;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+
+	/* User space picks the size: charge it and fail quietly. */
+	bo->dev_copy = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!bo->dev_copy) {
+		kfree(bo);
+		return ERR_PTR(-ENOMEM);
+	}
+	atomic64_set(&bo->syncs, 0);
+	atomic64_set(&bo->pages_copied, 0);
+
+	/* TTM allocates the pages: no shmem file behind the GEM object. */
+	bo->tbo.base.funcs = &vttm_gem_funcs;
+	drm_gem_private_object_init(&vdev->drm, &bo->tbo.base, size);
+
+	/* On failure TTM has already called vttm_bo_destroy(). */
+	ret = ttm_bo_init_validate(&vdev->ttm, &bo->tbo, ttm_bo_type_device,
+				   &vttm_sys_placement, 0, true, NULL, NULL,
+				   vttm_bo_destroy);
+	if (ret)
+		return ERR_PTR(ret);
+
+	return bo;
+}

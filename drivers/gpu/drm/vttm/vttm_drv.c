@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * vttm: a virtual DRM driver built on TTM whose "device memory" is a copy
+ * of each buffer object that only a sync updates, so that user space can
+ * observe what reached the device and what did not.
+ *
+ * There is no hardware: the module registers its own platform device and
+ * hangs a render-capable DRM device on it.
+ */
+
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_ttm_helper.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_prime.h>
+#include <drm/vttm_drm.h>
+
+#include "vttm_drv.h"
+
+static struct vttm_device *vttm_device;
+
+static const struct drm_ioctl_desc vttm_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_CREATE, vttm_gem_create_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_MMAP_OFFSET, vttm_gem_mmap_offset_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_SYNC, vttm_gem_sync_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_DEVICE_READ, vttm_device_read_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_INFO, vttm_gem_info_ioctl,
+			  DRM_RENDER_ALLOW),
+};
+
+DEFINE_DRM_GEM_FOPS(vttm_fops);
+
+/*
+ * PRIME: drm_gem_prime_import() hands back our own GEM object for a
+ * dma-buf we exported and, as there is no gem_prime_import_sg_table,
+ * refuses any other dma-buf with -EINVAL.
+ */
+static const struct drm_driver vttm_driver = {
+	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	.ioctls = vttm_ioctls,
+	.num_ioctls = ARRAY_SIZE(vttm_ioctls),
+	.fops = &vttm_fops,
+
+	.dumb_create = vttm_dumb_create,
+	.dumb_map_offset = drm_gem_ttm_dumb_map_offset,
+
+	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
+	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
+
+	.name = DRIVER_NAME,
+	.desc = DRIVER_DESC,
+	.date = DRIVER_DATE,
+	.major = DRIVER_MAJOR,
+	.minor = DRIVER_MINOR,
+};
+
+static int __init vttm_init(void)
+{
+	struct platform_device *pdev;
+	struct vttm_device *vdev;
+	int ret;
+
+	pdev = platform_device_register_simple(DRIVER_NAME, -1, NULL, 0);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+
+	/* No driver binds to pdev, so its devres is released by hand. */
+	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err_unregister;
+	}
+
+	vdev = devm_drm_dev_alloc(&pdev->dev, &vttm_driver,
+				  struct vttm_device, drm);
+	if (IS_ERR(vdev)) {
+		ret = PTR_ERR(vdev);
+		goto err_devres;
+	}
+	vdev->pdev = pdev;
+
+	ret = vttm_ttm_init(vdev);
+	if (ret)
+		goto err_devres;
+
+	ret = drm_dev_register(&vdev->drm, 0);
+	if (ret)
+		goto err_devres;
+
+	vttm_device = vdev;
+	return 0;
+
+err_devres:
+	devres_release_group(&pdev->dev, NULL);
+err_unregister:
+	platform_device_unregister(pdev);
+	return ret;
+}
+
+static void __exit vttm_exit(void)
+{
+	struct platform_device *pdev = vttm_device->pdev;
+
+	drm_dev_unregister(&vttm_device->drm);
+	/* Open files keep the DRM device, and with it TTM, until closed. */
+	devres_release_group(&pdev->dev, NULL);
+	platform_device_unregister(pdev);
+}
+
+module_init(vttm_init);
+module_exit(vttm_exit);
+
+MODULE_DESCRIPTION(DRIVER_DESC);
+MODULE_LICENSE("Dual MIT/GPL");

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * vttm: a virtual TTM device that keeps its own copy of every buffer
+ * object, the way a host GPU keeps device memory apart from what a
+ * virtual machine writes through its CPU mappings.
+ */
+#ifndef _VTTM_DRV_H_
+#define _VTTM_DRV_H_
+
+#include <linux/atomic.h>
+#include <linux/container_of.h>
+#include <linux/types.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_gem.h>
+#include <drm/ttm/ttm_bo_api.h>
+#include <drm/ttm/ttm_device.h>
+
+struct drm_file;
+struct drm_mode_create_dumb;
+struct platform_device;
+
+#define DRIVER_NAME	"vttm"
+#define DRIVER_DESC	"Virtual TTM device with a separate device copy"
+#define DRIVER_DATE	"20250101"
+#define DRIVER_MAJOR	1
+#define DRIVER_MINOR	0
+
+/**
+ * struct vttm_device - the virtual device
+ * @drm: DRM device
+ * @ttm: TTM device that owns every buffer object of @drm
+ * @pdev: platform device the module registered to hang @drm on
+ */
+struct vttm_device {
+	struct drm_device drm;
+	struct ttm_device ttm;
+	struct platform_device *pdev;
+};
+
+/**
+ * struct vttm_bo - a buffer object together with the device's copy of it
+ * @tbo: TTM buffer object; @tbo.base is its GEM object
+ * @dev_copy: what the device sees: @tbo.base.size bytes, kept apart from
+ *	the TTM pages and changed only by a sync. Protected by the BO's
+ *	reservation lock.
+ * @syncs: number of successful syncs of this BO
+ * @pages_copied: pages copied into @dev_copy over the BO's life
+ */
+struct vttm_bo {
+	struct ttm_buffer_object tbo;
+	void *dev_copy;
+	atomic64_t syncs;
+	atomic64_t pages_copied;
+};
+
+static inline struct vttm_device *to_vttm_device(struct drm_device *drm)
+{
+	return container_of(drm, struct vttm_device, drm);
+}
+
+static inline struct vttm_bo *to_vttm_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct vttm_bo, tbo.base);
+}
+
+static inline pgoff_t vttm_bo_num_pages(const struct vttm_bo *bo)
+{
+	return bo->tbo.base.size >> PAGE_SHIFT;
+}
+
+/* vttm_bo.c */
+int vttm_ttm_init(struct vttm_device *vdev);
+struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size);
+
+/* vttm_gem.c */
+int vttm_gem_create_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file);
+int vttm_gem_mmap_offset_ioctl(struct drm_device *drm, void *data,
+			       struct drm_file *file);
+int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file);
+int vttm_dumb_create(struct drm_file *file, struct drm_device *drm,
+		     struct drm_mode_create_dumb *args);
+
+/* vttm_sync.c */
+int vttm_bo_sync_pages(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
+		       void *copied);
+int vttm_gem_sync_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file);
+int vttm_device_read_ioctl(struct drm_device *drm, void *data,
+			   struct drm_file *file);
+
+#endif /* _VTTM_DRV_H_ */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The handle-based side of buffer objects: creating them, finding the
+ * offset to mmap them, reporting on them, and dumb buffers.
+ */
+
+#include <drm/drm_file.h>
+#include <drm/drm_gem_ttm_helper.h>
+#include <drm/drm_mode.h>
+#include <drm/ttm/ttm_bo_driver.h>
+#include <drm/ttm/ttm_placement.h>
+
+#include "vttm_args.h"
+#include "vttm_drv.h"
+
+/* Create a BO and give the caller a handle to it. */
+static int vttm_create_handle(struct drm_device *drm, struct drm_file *file,
+			      u64 size, u32 *handle)
+{
+	struct vttm_bo *bo;
+	int ret;
+
+	bo = vttm_bo_create(to_vttm_device(drm), size);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+
+	ret = drm_gem_handle_create(file, &bo->tbo.base, handle);
+	/* The handle, if any, now holds the object. */
+	drm_gem_object_put(&bo->tbo.base);
+	return ret;
+}
+
+/**
+ * vttm_gem_create_ioctl() - DRM_IOCTL_VTTM_GEM_CREATE
+ * @drm: DRM device
+ * @data: &struct drm_vttm_gem_create
+ * @file: DRM file of the caller
+ *
+ * Return: 0 or a negative errno.
+ */
+int vttm_gem_create_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct drm_vttm_gem_create *args = data;
+	u64 size;
+	int ret;
+
+	if (args->flags)
+		return -EINVAL;
+	ret = vttm_check_bo_size(args->size, &size);
+	if (ret)
+		return ret;
+
+	return vttm_create_handle(drm, file, size, &args->handle);
+}
+
+/**
+ * vttm_gem_mmap_offset_ioctl() - DRM_IOCTL_VTTM_GEM_MMAP_OFFSET
+ * @drm: DRM device
+ * @data: &struct drm_vttm_gem_mmap_offset
+ * @file: DRM file of the caller
+ *
+ * TTM reserved the offset when it created the BO; this only reports it.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vttm_gem_mmap_offset_ioctl(struct drm_device *drm, void *data,
+			       struct drm_file *file)
+{
+	struct drm_vttm_gem_mmap_offset *args = data;
+
+	if (args->pad)
+		return -EINVAL;
+
+	return drm_gem_ttm_dumb_map_offset(file, drm, args->handle,
+					   &args->offset);
+}
+
+static u32 vttm_placement_of(u32 mem_type)
+{
+	switch (mem_type) {
+	case TTM_PL_SYSTEM:
+	default:
+		/* System is the only placement vttm ever asks TTM for. */
+		return VTTM_PLACEMENT_SYSTEM;
+	}
+}
+
+/**
+ * vttm_gem_info_ioctl() - DRM_IOCTL_VTTM_GEM_INFO
+ * @drm: DRM device
+ * @data: &struct drm_vttm_gem_info
+ * @file: DRM file of the caller
+ *
+ * Return: 0 or a negative errno.
+ */
+int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct drm_vttm_gem_info *args = data;
+	struct drm_gem_object *obj;
+	struct vttm_bo *bo;
+	int ret;
+
+	if (args->pad)
+		return -EINVAL;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	bo = to_vttm_bo(obj);
+
+	/* The resource may only be looked at under the reservation. */
+	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
+	if (ret)
+		goto out;
+	args->placement = vttm_placement_of(bo->tbo.resource->mem_type);
+	ttm_bo_unreserve(&bo->tbo);
+
+	args->size = obj->size;
+	args->pad2 = 0;
+	args->syncs = atomic64_read(&bo->syncs);
+	args->pages_copied = atomic64_read(&bo->pages_copied);
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+/**
+ * vttm_dumb_create() - &drm_driver.dumb_create for vttm
+ * @file: DRM file of the caller
+ * @drm: DRM device
+ * @args: width, height and bpp in; handle, pitch and size out
+ *
+ * A dumb buffer is an ordinary vttm BO with a linear layout.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vttm_dumb_create(struct drm_file *file, struct drm_device *drm,
+		     struct drm_mode_create_dumb *args)
+{
+	u64 size;
+	u32 pitch;
+	int ret;
+
+	ret = vttm_dumb_layout(args->width, args->height, args->bpp,
+			       &pitch, &size);
+	if (ret)
+		return ret;
+	ret = vttm_check_bo_size(size, &size);
+	if (ret)
+		return ret;
+
+	ret = vttm_create_handle(drm, file, size, &args->handle);
+	if (ret)
+		return ret;
+
+	args->pitch = pitch;
+	args->size = size;
+	return 0;
+}
