@@ -42,7 +42,8 @@ DEFINE_DRM_GEM_FOPS(vttm_fops);
 /*
  * PRIME: drm_gem_prime_import() hands back our own GEM object for a
  * dma-buf we exported and, as there is no gem_prime_import_sg_table,
- * refuses any other dma-buf with -EINVAL.
+ * refuses any other dma-buf with -EINVAL. An mmap of an exported dma-buf
+ * goes through the same GEM mmap as one of the DRM file.
  */
 static const struct drm_driver vttm_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_RENDER,
@@ -55,6 +56,7 @@ static const struct drm_driver vttm_driver = {
 
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
+	.gem_prime_mmap = drm_gem_prime_mmap,
 
 	.name = DRIVER_NAME,
 	.desc = DRIVER_DESC,
