@@ -16,6 +16,9 @@ extern "C" {
 /*
  * All structs here are part of the ABI. New fields are only ever appended;
  * the DRM core zero-fills what an older user space did not pass in.
+ *
+ * Buffer objects can be exported with PRIME; importing gives back the same
+ * object for a dma-buf vttm exported, and fails with -EINVAL for any other.
  */
 
 #define DRM_VTTM_GEM_CREATE		0x00
@@ -69,8 +72,10 @@ struct drm_vttm_gem_create {
 /**
  * struct drm_vttm_gem_mmap_offset - get the fake offset to mmap a BO
  *
- * The offset is passed to mmap() on the DRM file descriptor. Only
- * MAP_SHARED mappings are coherent with the device.
+ * The offset is passed to mmap() on the DRM file descriptor. Mappings
+ * must be MAP_SHARED: TTM refuses copy-on-write mappings, so a writable
+ * MAP_PRIVATE mmap() fails with -EINVAL. The same holds for mmap() of a
+ * dma-buf exported with PRIME.
  */
 struct drm_vttm_gem_mmap_offset {
 	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
@@ -94,9 +99,11 @@ struct drm_vttm_gem_sync {
 	__u32 flags;
 	/**
 	 * @bitmap_ptr: In: optional user pointer. When non-zero, the kernel
-	 * writes one bit per page of the BO (bit n of byte n / 8 for page
-	 * n), set for each page this sync copied, so a caller can check
-	 * the exact set of pages that reached the device.
+	 * writes one bit per page of the BO (bit n % 8 of byte n / 8 for
+	 * page n), set for each page this sync copied, so a caller can check
+	 * the exact set of pages that reached the device. It writes
+	 * DIV_ROUND_UP(pages, 8) bytes, unused high bits zero, and leaves
+	 * the rest of the buffer alone. -EFAULT if it cannot be written.
 	 */
 	__u64 bitmap_ptr;
 	/**
@@ -123,7 +130,7 @@ struct drm_vttm_device_read {
 	__u32 pad;
 	/** @offset: In: byte offset into the device copy. */
 	__u64 offset;
-	/** @size: In: number of bytes to read. */
+	/** @size: In: number of bytes to read; zero reads nothing. */
 	__u64 size;
 	/** @data_ptr: In: user pointer to receive the bytes. */
 	__u64 data_ptr;
