@@ -168,10 +168,12 @@ __noreturn void igt_exit(void);
  * Setup shared by the subtests that follow. The body runs at most once
  * and is skipped while only listing subtests; a skip or failure inside
  * it jumps out and marks the rest of the enclosing group accordingly.
- * The counter is volatile because it lives across a sigsetjmp().
+ * The pass counter needs no volatile: it is only written after the body
+ * (past any siglongjmp() back here) and never read after such a jump,
+ * which ends the loop through the sigsetjmp() test.
  */
 #define igt_fixture \
-	for (volatile int igt_unique(__fixture_pass) = 0; \
+	for (int igt_unique(__fixture_pass) = 0; \
 	     igt_unique(__fixture_pass) < 1 && \
 	     __igt_fixture() && \
 	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
@@ -188,14 +190,17 @@ __noreturn void igt_exit(void);
 	       sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     igt_success())
 
-#define __igt_subtest_f(buf, fmt...) \
-	for (char buf[256]; \
-	     snprintf(buf, sizeof(buf), fmt), \
-	     __igt_run_subtest(buf, __FILE__, __LINE__) && \
+/*
+ * The _f forms format the name into a buffer scoped to the loop. They
+ * cannot nest in one another (subtests do not nest), so fixed buffer
+ * names are enough.
+ */
+#define igt_subtest_f(fmt...) \
+	for (char __igt_subtest_namebuf[256]; \
+	     snprintf(__igt_subtest_namebuf, 256, fmt), \
+	     __igt_run_subtest(__igt_subtest_namebuf, __FILE__, __LINE__) && \
 	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     igt_success())
-#define igt_subtest_f(fmt...) \
-	__igt_subtest_f(igt_unique(__subtest_name), fmt)
 
 /* A subtest whose results come from igt_dynamic() blocks inside it. */
 #define igt_subtest_with_dynamic(name) \
@@ -204,29 +209,25 @@ __noreturn void igt_exit(void);
 	       sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     igt_success())
 
-#define __igt_subtest_with_dynamic_f(buf, fmt...) \
-	for (char buf[256]; \
-	     snprintf(buf, sizeof(buf), fmt), \
-	     __igt_run_subtest(buf, __FILE__, __LINE__) && \
+#define igt_subtest_with_dynamic_f(fmt...) \
+	for (char __igt_subtest_namebuf[256]; \
+	     snprintf(__igt_subtest_namebuf, 256, fmt), \
+	     __igt_run_subtest(__igt_subtest_namebuf, __FILE__, __LINE__) && \
 	     __igt_enter_dynamic_container() && \
 	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     igt_success())
-#define igt_subtest_with_dynamic_f(fmt...) \
-	__igt_subtest_with_dynamic_f(igt_unique(__subtest_name), fmt)
 
 #define igt_dynamic(name) \
 	for (; __igt_run_dynamic_subtest(name) && \
 	       sigsetjmp(igt_dynamic_jmpbuf, 1) == 0; \
 	     igt_success())
 
-#define __igt_dynamic_f(buf, fmt...) \
-	for (char buf[256]; \
-	     snprintf(buf, sizeof(buf), fmt), \
-	     __igt_run_dynamic_subtest(buf) && \
+#define igt_dynamic_f(fmt...) \
+	for (char __igt_dynamic_namebuf[256]; \
+	     snprintf(__igt_dynamic_namebuf, 256, fmt), \
+	     __igt_run_dynamic_subtest(__igt_dynamic_namebuf) && \
 	     sigsetjmp(igt_dynamic_jmpbuf, 1) == 0; \
 	     igt_success())
-#define igt_dynamic_f(fmt...) \
-	__igt_dynamic_f(igt_unique(__dynamic_name), fmt)
 
 /*
  * Scope for fixtures and subtests: a skip in a fixture inside the group
@@ -296,29 +297,31 @@ void __igt_abort(const char *domain, const char *file, const int line,
 /*
  * Comparisons that print both operands on failure. Each operand is
  * evaluated once, converted to @type; @op is the test and @nop its
- * negation, used in the message ("error: 3 != 4").
+ * negation, which the message shows ("error: 3 != 4"). @efmt prints
+ * two @type values around a string.
  */
-#define __igt_assert_cmp(type, cast, pfmt, a, op, nop, b) \
+#define __igt_assert_cmp(type, efmt, a, op, nop, b) \
 	do { \
 		type __a = (a), __b = (b); \
 		if (!(__a op __b)) \
 			__igt_fail_assert(IGT_LOG_DOMAIN, __FILE__, \
 					  __LINE__, __func__, \
-					  #a " " #op " " #b, \
-					  "error: " pfmt " " #nop " " pfmt \
-					  "\n", (cast)__a, (cast)__b); \
+					  #a " " #op " " #b, efmt, \
+					  __a, #nop, __b); \
 	} while (0)
 
 #define igt_assert_cmpint(a, op, nop, b) \
-	__igt_assert_cmp(int, int, "%d", a, op, nop, b)
+	__igt_assert_cmp(int, "error: %d %s %d\n", a, op, nop, b)
 #define igt_assert_cmpuint(a, op, nop, b) \
-	__igt_assert_cmp(uint32_t, uint32_t, "%#x", a, op, nop, b)
+	__igt_assert_cmp(uint32_t, "error: %#x %s %#x\n", a, op, nop, b)
+/* long long is int64_t's width everywhere Linux runs, and printf knows it */
 #define igt_assert_cmps64(a, op, nop, b) \
-	__igt_assert_cmp(int64_t, long long, "%lld", a, op, nop, b)
+	__igt_assert_cmp(long long, "error: %lld %s %lld\n", a, op, nop, b)
 #define igt_assert_cmpu64(a, op, nop, b) \
-	__igt_assert_cmp(uint64_t, long long, "%#llx", a, op, nop, b)
+	__igt_assert_cmp(unsigned long long, "error: %#llx %s %#llx\n", \
+			 a, op, nop, b)
 #define igt_assert_cmpdouble(a, op, nop, b) \
-	__igt_assert_cmp(double, double, "%#lf", a, op, nop, b)
+	__igt_assert_cmp(double, "error: %#lf %s %#lf\n", a, op, nop, b)
 
 #define igt_assert_eq(a, b)		igt_assert_cmpint(a, ==, !=, b)
 #define igt_assert_eq_u32(a, b)		igt_assert_cmpuint(a, ==, !=, b)
@@ -399,11 +402,38 @@ void __igt_abort(const char *domain, const char *file, const int line,
  * one's index. A child that falls off the body exits 0; a failed assert
  * in a child fails the subtest at igt_waitchildren(). Skipping is not
  * allowed in children: check requirements before forking.
+ *
+ * The parent calls __igt_fork() once per child, back to back, and never
+ * enters the body; each child leaves __igt_fork_children() with its
+ * index, runs the body once and exits. The flag telling the two apart
+ * sits in a function so that files without igt_fork() carry no unused
+ * static.
  */
 bool __igt_fork(void);
+
+static inline bool *__igt_fork_in_child(void)
+{
+	static bool in_child;
+
+	return &in_child;
+}
+
+static inline int __igt_fork_children(int num_children)
+{
+	*__igt_fork_in_child() = false;
+	for (int i = 0; i < num_children; i++) {
+		if (__igt_fork()) {
+			*__igt_fork_in_child() = true;
+			return i;
+		}
+	}
+
+	return -1;
+}
+
 #define igt_fork(child, num_children) \
-	for (int child = 0; child < (num_children); child++) \
-		for (; __igt_fork(); exit(0))
+	for (__maybe_unused int child = __igt_fork_children(num_children); \
+	     *__igt_fork_in_child(); exit(0))
 
 int __igt_waitchildren(void);
 void igt_waitchildren(void);
@@ -488,9 +518,6 @@ bool is_vc4_device(int fd);
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]))
 #endif
-
-#define ALIGN_MASK(v, mask)	(((v) + (mask)) & ~(mask))
-#define ALIGN(v, a)		ALIGN_MASK(v, (typeof(v))(a) - 1)
 
 #define do_or_die(x) igt_assert((x) == 0)
 

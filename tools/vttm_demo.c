@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * vttm_demo - show emulated coherence on a vttm device, with plain libdrm.
+ * vttm_demo - show emulated coherence on a vttm device, with plain ioctls
+ * on libdrm's DRM headers.
  *
  * Finds the vttm DRM node, creates a 1 MiB buffer object, writes a
  * pattern into it with ordinary CPU stores through a mapping, and shows
@@ -19,10 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <xf86drm.h>
+#include <drm.h>
 
 #include "vttm_drm.h"
 
@@ -46,15 +48,30 @@ static int fail(const char *fmt, ...)
 	return 1;
 }
 
+/* ioctl() restarted when a signal or a busy driver interrupts it. */
+static int xioctl(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, request, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+
+	return ret;
+}
+
 /* Whether the DRM node behind @fd is driven by vttm. */
 static bool is_vttm(int fd)
 {
-	drmVersionPtr v = drmGetVersion(fd);
-	bool ret = v && v->name_len == 4 && !strcmp(v->name, "vttm");
+	char name[16] = "";
+	struct drm_version v = {
+		.name_len = sizeof(name) - 1,
+		.name = name,
+	};
 
-	drmFreeVersion(v);
-
-	return ret;
+	/* name_len returns the full length, so "vttmfoo" cannot match */
+	return !xioctl(fd, DRM_IOCTL_VERSION, &v) && v.name_len == 4 &&
+	       !memcmp(name, "vttm", 4);
 }
 
 /*
@@ -110,7 +127,7 @@ static int device_read(int fd, uint32_t handle, void *buf, uint64_t size)
 		.data_ptr = (uintptr_t)buf,
 	};
 
-	return drmIoctl(fd, DRM_IOCTL_VTTM_DEVICE_READ, &arg) ? -errno : 0;
+	return xioctl(fd, DRM_IOCTL_VTTM_DEVICE_READ, &arg) ? -errno : 0;
 }
 
 /* Number of whole pages of @got equal to the same pages of @want. */
@@ -129,10 +146,10 @@ static unsigned int pages_matching(const uint8_t *got, const uint8_t *want,
 static void show(const char *when, const uint8_t *dev, unsigned int same,
 		 unsigned int npages)
 {
-	printf("vttm demo: %s: device copy starts %02x %02x %02x %02x "
-	       "%02x %02x %02x %02x, %u/%u pages match the CPU's writes\n",
+	printf("vttm demo: %s: device copy begins %02x %02x %02x %02x %02x %02x %02x %02x",
 	       when, dev[0], dev[1], dev[2], dev[3], dev[4], dev[5], dev[6],
-	       dev[7], same, npages);
+	       dev[7]);
+	printf(", %u/%u pages match the CPU's writes\n", same, npages);
 }
 
 int main(void)
@@ -156,13 +173,13 @@ int main(void)
 		return fail("no vttm device under " DRI_DIR);
 	printf("vttm demo: using %s\n", path);
 
-	if (drmIoctl(fd, DRM_IOCTL_VTTM_GEM_CREATE, &create))
+	if (xioctl(fd, DRM_IOCTL_VTTM_GEM_CREATE, &create))
 		return fail("GEM_CREATE: %s", strerror(errno));
 	printf("vttm demo: created a %u KiB BO (%u pages), handle %u\n",
 	       BO_SIZE >> 10, npages, create.handle);
 
 	mo.handle = create.handle;
-	if (drmIoctl(fd, DRM_IOCTL_VTTM_GEM_MMAP_OFFSET, &mo))
+	if (xioctl(fd, DRM_IOCTL_VTTM_GEM_MMAP_OFFSET, &mo))
 		return fail("GEM_MMAP_OFFSET: %s", strerror(errno));
 	map = mmap(NULL, BO_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		   mo.offset);
@@ -189,19 +206,18 @@ int main(void)
 	show("before sync", dev, same, npages);
 	for (n = 0; n < BO_SIZE; n++)
 		if (dev[n])
-			return fail("device copy changed before sync "
-				    "(byte %u is %#x): not a separate copy",
+			return fail("device copy changed before sync (byte %u is %#x)",
 				    n, dev[n]);
 
 	sync.handle = create.handle;
 	sync.bitmap_ptr = (uintptr_t)bitmap;
 	sync.bitmap_size = (npages + 7) / 8;
-	if (drmIoctl(fd, DRM_IOCTL_VTTM_GEM_SYNC, &sync))
+	if (xioctl(fd, DRM_IOCTL_VTTM_GEM_SYNC, &sync))
 		return fail("GEM_SYNC: %s", strerror(errno));
 	for (n = 0, same = 0; n < npages; n++)
 		same += !!(bitmap[n / 8] & (1u << (n % 8)));
-	printf("vttm demo: sync copied %llu pages (%u flagged in its "
-	       "bitmap)\n", (unsigned long long)sync.pages_copied, same);
+	printf("vttm demo: sync copied %llu pages (%u flagged in its bitmap)\n",
+	       (unsigned long long)sync.pages_copied, same);
 
 	err = device_read(fd, create.handle, dev, BO_SIZE);
 	if (err)
@@ -210,17 +226,17 @@ int main(void)
 	show("after sync", dev, same, npages);
 
 	info.handle = create.handle;
-	if (drmIoctl(fd, DRM_IOCTL_VTTM_GEM_INFO, &info))
+	if (xioctl(fd, DRM_IOCTL_VTTM_GEM_INFO, &info))
 		return fail("GEM_INFO: %s", strerror(errno));
-	printf("vttm demo: GEM_INFO: size %llu, placement %s, syncs %llu, "
-	       "pages copied %llu\n", (unsigned long long)info.size,
+	printf("vttm demo: GEM_INFO: size %llu, placement %s, syncs %llu, pages copied %llu\n",
+	       (unsigned long long)info.size,
 	       info.placement == VTTM_PLACEMENT_SYSTEM ? "system" : "other",
 	       (unsigned long long)info.syncs,
 	       (unsigned long long)info.pages_copied);
 
 	if (same != npages)
-		return fail("device copy differs from the CPU's writes in "
-			    "%u of %u pages", npages - same, npages);
+		return fail("device copy differs from the CPU's writes in %u of %u pages",
+			    npages - same, npages);
 	if (sync.pages_copied != npages)
 		return fail("sync copied %llu pages, expected %u",
 			    (unsigned long long)sync.pages_copied, npages);

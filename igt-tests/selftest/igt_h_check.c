@@ -17,8 +17,9 @@ igt_main
 	uint32_t v32 = 7;
 	uint64_t v64 = 1ull << 40;
 
-	igt_fixture
+	igt_fixture {
 		fixture_runs++;
+	}
 
 	igt_describe("An empty body passes.");
 	igt_subtest("passes")
@@ -80,8 +81,9 @@ igt_main
 	}
 
 	igt_subtest_group {
-		igt_fixture
+		igt_fixture {
 			igt_require_f(false, "group fixture skips\n");
+		}
 
 		igt_subtest("skipped-by-group-fixture")
 			igt_assert(false);
