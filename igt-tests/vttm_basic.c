@@ -21,8 +21,9 @@
 #include "igt_vttm.h"
 
 #define DESCRIPTION \
-	"Basic uAPI tests for vttm: buffer objects, mappings, sync to the device copy, " \
-	"device read-back, dumb buffers, PRIME and bad input."
+	"Basic uAPI tests for vttm: buffer objects, mappings, " \
+	"sync to the device copy, device read-back, dumb buffers, " \
+	"PRIME and bad input."
 IGT_TEST_DESCRIPTION(DESCRIPTION);
 
 static uint64_t page_size;
@@ -122,20 +123,29 @@ static void assert_device_zero(int fd, uint32_t handle, uint64_t size)
  * must count the bits set. Returns pages_copied.
  *
  * The bitmap starts out as the inverse of what is wanted, so a kernel
- * that only sets bits, or only clears them, is caught.
+ * that only sets bits, or only clears them, is caught. It is also
+ * BITMAP_SLACK bytes larger than needed: the kernel must zero the unused
+ * high bits of the last byte it writes and leave the slack alone.
  */
+#define BITMAP_SLACK	8
+
 static uint64_t __sync_expect(int fd, uint32_t handle, uint64_t npages,
 			      const uint8_t *want_bits, bool exact)
 {
 	uint64_t bytes = vttm_bitmap_bytes(npages);
-	uint8_t *bitmap = alloc_bytes(bytes, 0);
+	uint8_t *bitmap = alloc_bytes(bytes + BITMAP_SLACK, 0xa5);
 	uint64_t copied, set = 0;
 
-	for (uint64_t n = 0; n < npages; n++)
-		if (want_bits && !vttm_bitmap_test(want_bits, n))
-			bitmap[n / 8] |= 1u << (n % 8);
+	memset(bitmap, 0, bytes);
+	for (uint64_t n = 0; n < bytes * 8; n++) {
+		bool unused = n >= npages;
 
-	copied = vttm_gem_sync_bitmap(fd, handle, bitmap, bytes);
+		if (unused || (want_bits && !vttm_bitmap_test(want_bits, n)))
+			bitmap[n / 8] |= 1u << (n % 8);
+	}
+
+	copied = vttm_gem_sync_bitmap(fd, handle, bitmap,
+				      bytes + BITMAP_SLACK);
 
 	for (uint64_t n = 0; n < npages; n++) {
 		bool want = !want_bits || vttm_bitmap_test(want_bits, n);
@@ -147,6 +157,15 @@ static uint64_t __sync_expect(int fd, uint32_t handle, uint64_t npages,
 		set += got;
 	}
 	igt_assert_eq_u64(copied, set);
+
+	for (uint64_t n = npages; n < bytes * 8; n++)
+		igt_assert_f(!vttm_bitmap_test(bitmap, n),
+			     "unused sync bitmap bit %llu is set\n",
+			     (unsigned long long)n);
+	for (uint64_t i = bytes; i < bytes + BITMAP_SLACK; i++)
+		igt_assert_f(bitmap[i] == 0xa5,
+			     "sync wrote byte %llu past its bitmap\n",
+			     (unsigned long long)i);
 	free(bitmap);
 
 	return copied;
@@ -449,12 +468,23 @@ static void test_close(int fd)
 
 static void test_sync_matches(int fd)
 {
+	uint8_t bitmap[32];
 	struct bo bo;
 
+	/* 1 MiB: 256 pages of 4 KiB, a bitmap of exactly 32 bytes */
 	bo_create(fd, &bo, (1 << 20) / page_size);
+	igt_assert_lte_u64(vttm_bitmap_bytes(bo.npages), sizeof(bitmap));
 	write_pattern(bo.map, 0, bo.size, 0x5a5a0001);
 
-	sync_expect(fd, bo.handle, bo.npages, NULL);
+	memset(bitmap, 0, sizeof(bitmap));
+	igt_assert_eq_u64(vttm_gem_sync_bitmap(fd, bo.handle, bitmap,
+					       vttm_bitmap_bytes(bo.npages)),
+			  bo.npages);
+	for (uint64_t n = 0; n < bo.npages; n++)
+		igt_assert_f(vttm_bitmap_test(bitmap, n),
+			     "page %llu missing from the sync bitmap\n",
+			     (unsigned long long)n);
+
 	assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	assert_counters(fd, bo.handle, 1, bo.npages);
 
@@ -661,6 +691,35 @@ static void test_two_mappings(int fd)
  * sync, and exactly the pages each one said it copied. How many pages a
  * sync should copy is checked by the bitmap tests.
  */
+static void test_private_mmap_refused(int fd)
+{
+	struct bo bo;
+	uint64_t offset;
+	void *ptr;
+	int dmabuf;
+
+	bo_create(fd, &bo, 2);
+	offset = vttm_gem_mmap_offset(fd, bo.handle);
+
+	/* copy-on-write pages would never reach the device copy */
+	ptr = mmap(NULL, bo.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+		   offset);
+	igt_assert(ptr == MAP_FAILED);
+	igt_assert_eq(errno, EINVAL);
+
+	dmabuf = prime_handle_to_fd_for_mmap(fd, bo.handle);
+	igt_assert_fd(dmabuf);
+	ptr = mmap(NULL, bo.size, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		   dmabuf, 0);
+	igt_assert(ptr == MAP_FAILED);
+	igt_assert_eq(errno, EINVAL);
+	close(dmabuf);
+
+	/* and nothing reached the BO through them */
+	assert_device_zero(fd, bo.handle, bo.size);
+	bo_destroy(fd, &bo);
+}
+
 static void test_counters(int fd)
 {
 	const unsigned int some[] = { 0, 4, 9 };
@@ -714,7 +773,7 @@ struct range {
 
 static void test_device_read_ranges(int fd)
 {
-	struct range r[7];
+	struct range r[9];
 	struct bo bo;
 	uint8_t *buf;
 
@@ -730,6 +789,9 @@ static void test_device_read_ranges(int fd)
 	r[4] = (struct range){ page_size + 1, 2 * page_size - 1 }; /* to end */
 	r[5] = (struct range){ bo.size - 1, 1 };
 	r[6] = (struct range){ 0, bo.size };
+	/* empty ranges, at either end, read nothing */
+	r[7] = (struct range){ 0, 0 };
+	r[8] = (struct range){ bo.size, 0 };
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(r); i++) {
 		memset(buf, 0xa5, bo.size + 16);
@@ -890,6 +952,63 @@ static void test_prime_child(int fd)
 
 	free(want);
 	bo_destroy(fd, &bo);
+}
+
+static void test_dma_buf_mmap(int fd)
+{
+	uint8_t *want, *map;
+	struct bo bo;
+	int dmabuf;
+
+	bo_create(fd, &bo, 16);
+	want = alloc_bytes(bo.size, 0);
+	write_pattern(want, 0, bo.size, 0xd3a0001);
+
+	dmabuf = prime_handle_to_fd_for_mmap(fd, bo.handle);
+	igt_assert_fd(dmabuf);
+	map = mmap(NULL, bo.size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf,
+		   0);
+	igt_assert(map != MAP_FAILED);
+
+	prime_sync_start(dmabuf, true);
+	write_pattern(map, 0, bo.size, 0xd3a0001);
+	prime_sync_end(dmabuf, true);
+	munmap(map, bo.size);
+	close(dmabuf);
+
+	/* the same pages as the BO's own mapping, tracked the same way */
+	assert_bytes_eq(bo.map, want, bo.size, "BO mapping");
+	assert_device_zero(fd, bo.handle, bo.size);
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, want, bo.size);
+
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static void test_prime_import_bad_fd(void)
+{
+	struct drm_prime_handle arg = {};
+	int fd = drm_open_vttm();
+	int memfd, closed;
+
+	/* a file that is not a dma-buf */
+	memfd = memfd_create("vttm-not-a-dma-buf", MFD_CLOEXEC);
+	igt_assert_fd(memfd);
+	igt_assert_eq(ftruncate(memfd, page_size), 0);
+	arg.fd = memfd;
+	do_ioctl_err(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &arg, EINVAL);
+	close(memfd);
+
+	/* a descriptor that is not open at all */
+	closed = dup(fd);
+	igt_assert_fd(closed);
+	close(closed);
+	arg.fd = closed;
+	do_ioctl_err(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &arg, EBADF);
+
+	assert_no_handles(fd);
+	close(fd);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1332,6 +1451,18 @@ igt_main
 	igt_describe("Writes by a child that imported the dma-buf reach the device on sync.");
 	igt_subtest("prime-import-in-a-child-reaches-the-device")
 		test_prime_child(fd);
+
+	igt_describe("A dma-buf's own mmap() writes the BO, tracked like any mapping.");
+	igt_subtest("dma-buf-mmap-writes-reach-the-device")
+		test_dma_buf_mmap(fd);
+
+	igt_describe("Writable MAP_PRIVATE mappings of a BO or its dma-buf fail.");
+	igt_subtest("writable-private-mmap-is-refused")
+		test_private_mmap_refused(fd);
+
+	igt_describe("PRIME import rejects files that are not dma-bufs.");
+	igt_subtest("prime-import-rejects-non-dma-buf-fds")
+		test_prime_import_bad_fd();
 
 	igt_describe("Create rejects a zero size.");
 	igt_subtest("create-rejects-zero-size")
