@@ -7,8 +7,6 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem_ttm_helper.h>
 #include <drm/drm_mode.h>
-#include <drm/ttm/ttm_bo_driver.h>
-#include <drm/ttm/ttm_placement.h>
 
 #include "vttm_args.h"
 #include "vttm_drv.h"
@@ -76,16 +74,6 @@ int vttm_gem_mmap_offset_ioctl(struct drm_device *drm, void *data,
 					   &args->offset);
 }
 
-static u32 vttm_placement_of(u32 mem_type)
-{
-	switch (mem_type) {
-	case TTM_PL_SYSTEM:
-	default:
-		/* System is the only placement vttm ever asks TTM for. */
-		return VTTM_PLACEMENT_SYSTEM;
-	}
-}
-
 /**
  * vttm_gem_info_ioctl() - DRM_IOCTL_VTTM_GEM_INFO
  * @drm: DRM device
@@ -100,7 +88,6 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 	struct drm_vttm_gem_info *args = data;
 	struct drm_gem_object *obj;
 	struct vttm_bo *bo;
-	int ret;
 
 	if (args->pad)
 		return -EINVAL;
@@ -110,20 +97,16 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 		return -ENOENT;
 	bo = to_vttm_bo(obj);
 
-	/* The resource may only be looked at under the reservation. */
-	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
-	if (ret)
-		goto out;
-	args->placement = vttm_placement_of(bo->tbo.resource->mem_type);
-	ttm_bo_unreserve(&bo->tbo);
-
 	args->size = obj->size;
+	/* The only placement vttm ever gives TTM, so no need to look. */
+	args->placement = VTTM_PLACEMENT_SYSTEM;
 	args->pad2 = 0;
+	/* Atomic counters: no lock, and a sync in flight counts or not. */
 	args->syncs = atomic64_read(&bo->syncs);
 	args->pages_copied = atomic64_read(&bo->pages_copied);
-out:
+
 	drm_gem_object_put(obj);
-	return ret;
+	return 0;
 }
 
 /**

@@ -22,7 +22,7 @@
 #include "vttm_args.h"
 #include "vttm_drv.h"
 
-/* Bytes a device read copies between chances to reschedule. */
+/* Bytes a device read copies, or faults in, at a time. */
 #define VTTM_READ_CHUNK		SZ_64K
 
 /**
@@ -179,7 +179,9 @@ static int vttm_bo_read_device(struct vttm_bo *bo, char __user *dst,
 		}
 		dma_resv_unlock(resv);
 
-		if (len && fault_in_writeable(dst, min_t(u64, len, PAGE_SIZE)))
+		/* A chunk at a time: one page at a time would relock a lot. */
+		if (len &&
+		    fault_in_writeable(dst, min_t(u64, len, VTTM_READ_CHUNK)))
 			return -EFAULT;
 	}
 	return 0;
