@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KUnit tests of TTM write tracking: the dirty-range bookkeeping that
+ * drivers walk, and the AUTO policy.
+ */
+
+#include <kunit/test.h>
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#include <drm/ttm/ttm_bo_dirty.h>
+
+#define MAX_RUNS	4
+
+struct dirty_run {
+	pgoff_t first;
+	pgoff_t end;
+};
+
+/* Bookkeeping: mark some ranges, clear some, expect these runs */
+
+struct ttm_bo_dirty_range_case {
+	const char *name;
+	pgoff_t num_pages;
+	struct dirty_run mark[MAX_RUNS];
+	struct dirty_run clear[MAX_RUNS];
+	struct dirty_run expect[MAX_RUNS];
+};
+
+static const struct ttm_bo_dirty_range_case ttm_bo_dirty_range_cases[] = {
+	{ .name = "nothing_marked", .num_pages = 16 },
+	{ .name = "one_page", .num_pages = 16,
+	  .mark = { { 3, 4 } }, .expect = { { 3, 4 } } },
+	{ .name = "first_and_last_page", .num_pages = 16,
+	  .mark = { { 0, 1 }, { 15, 16 } },
+	  .expect = { { 0, 1 }, { 15, 16 } } },
+	{ .name = "adjacent_marks_merge", .num_pages = 16,
+	  .mark = { { 2, 4 }, { 4, 6 } }, .expect = { { 2, 6 } } },
+	{ .name = "overlapping_marks_merge", .num_pages = 16,
+	  .mark = { { 2, 5 }, { 3, 8 } }, .expect = { { 2, 8 } } },
+	{ .name = "mark_past_end_is_clamped", .num_pages = 16,
+	  .mark = { { 14, 40 } }, .expect = { { 14, 16 } } },
+	{ .name = "mark_entirely_past_end_is_ignored", .num_pages = 16,
+	  .mark = { { 16, 20 } } },
+	{ .name = "empty_mark_is_ignored", .num_pages = 16,
+	  .mark = { { 5, 5 } } },
+	{ .name = "clear_splits_a_run", .num_pages = 16,
+	  .mark = { { 2, 10 } }, .clear = { { 4, 6 } },
+	  .expect = { { 2, 4 }, { 6, 10 } } },
+	{ .name = "clear_first_run_keeps_the_rest", .num_pages = 16,
+	  .mark = { { 0, 2 }, { 8, 9 } }, .clear = { { 0, 2 } },
+	  .expect = { { 8, 9 } } },
+	{ .name = "clear_all", .num_pages = 16,
+	  .mark = { { 0, 16 } }, .clear = { { 0, 16 } } },
+	{ .name = "clear_past_end_is_clamped", .num_pages = 16,
+	  .mark = { { 10, 16 } }, .clear = { { 12, 100 } },
+	  .expect = { { 10, 12 } } },
+	{ .name = "runs_across_long_words", .num_pages = 200,
+	  .mark = { { 60, 70 }, { 127, 129 }, { 199, 200 } },
+	  .expect = { { 60, 70 }, { 127, 129 }, { 199, 200 } } },
+	{ .name = "bo_of_one_page", .num_pages = 1,
+	  .mark = { { 0, 1 } }, .expect = { { 0, 1 } } },
+};
+
+static void range_case_desc(const struct ttm_bo_dirty_range_case *t,
+			    char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ttm_bo_dirty_range, ttm_bo_dirty_range_cases,
+		  range_case_desc);
+
+static bool run_is_set(const struct dirty_run *r)
+{
+	return r->first || r->end;
+}
+
+static void ttm_bo_dirty_test_ranges(struct kunit *test)
+{
+	const struct ttm_bo_dirty_range_case *t = test->param_value;
+	struct ttm_bo_dirty *dirty;
+	pgoff_t first, end;
+	int i, n = 0;
+
+	dirty = ttm_bo_dirty_alloc(t->num_pages, TTM_BO_DIRTY_MKWRITE);
+	KUNIT_ASSERT_NOT_NULL(test, dirty);
+
+	for (i = 0; i < MAX_RUNS && run_is_set(&t->mark[i]); i++)
+		ttm_bo_dirty_mark(dirty, t->mark[i].first, t->mark[i].end);
+	for (i = 0; i < MAX_RUNS && run_is_set(&t->clear[i]); i++)
+		ttm_bo_dirty_clear(dirty, t->clear[i].first, t->clear[i].end);
+
+	end = 0;
+	while (ttm_bo_dirty_next(dirty, end, &first, &end)) {
+		KUNIT_ASSERT_LT(test, n, MAX_RUNS);
+		KUNIT_EXPECT_EQ(test, first, t->expect[n].first);
+		KUNIT_EXPECT_EQ(test, end, t->expect[n].end);
+		n++;
+	}
+	for (i = n; i < MAX_RUNS; i++)
+		KUNIT_EXPECT_FALSE_MSG(test, run_is_set(&t->expect[i]),
+				       "run %d missing", i);
+	kvfree(dirty);
+}
+
+/* Clearing each run while visiting it leaves nothing dirty */
+static void ttm_bo_dirty_test_consume_while_walking(struct kunit *test)
+{
+	struct ttm_bo_dirty *dirty;
+	pgoff_t first, end, pages = 0;
+
+	dirty = ttm_bo_dirty_alloc(300, TTM_BO_DIRTY_PAGETABLE);
+	KUNIT_ASSERT_NOT_NULL(test, dirty);
+	ttm_bo_dirty_mark(dirty, 1, 3);
+	ttm_bo_dirty_mark(dirty, 100, 164);
+	ttm_bo_dirty_mark(dirty, 299, 300);
+
+	end = 0;
+	while (ttm_bo_dirty_next(dirty, end, &first, &end)) {
+		pages += end - first;
+		ttm_bo_dirty_clear(dirty, first, end);
+	}
+	KUNIT_EXPECT_EQ(test, pages, 2 + 64 + 1);
+	KUNIT_EXPECT_FALSE(test, ttm_bo_dirty_next(dirty, 0, &first, &end));
+	kvfree(dirty);
+}
+
+/* A new AUTO BO starts with the policy's initial method */
+static void ttm_bo_dirty_test_alloc_auto(struct kunit *test)
+{
+	struct ttm_bo_dirty *small, *big;
+
+	small = ttm_bo_dirty_alloc(16, TTM_BO_DIRTY_AUTO);
+	big = ttm_bo_dirty_alloc(4096, TTM_BO_DIRTY_AUTO);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_EQ(test, small->stats.method, TTM_BO_DIRTY_PAGETABLE);
+	KUNIT_EXPECT_EQ(test, big->stats.method, TTM_BO_DIRTY_MKWRITE);
+	kvfree(small);
+	kvfree(big);
+}
+
+/* Policy: initial method by size */
+
+struct ttm_bo_dirty_initial_case {
+	const char *name;
+	pgoff_t num_pages;
+	enum ttm_bo_dirty_method method;
+};
+
+static const struct ttm_bo_dirty_initial_case ttm_bo_dirty_initial_cases[] = {
+	{ "one_page", 1, TTM_BO_DIRTY_PAGETABLE },
+	{ "one_page_table", 512, TTM_BO_DIRTY_PAGETABLE },
+	{ "one_page_table_plus_one", 513, TTM_BO_DIRTY_MKWRITE },
+	{ "256_MiB", 65536, TTM_BO_DIRTY_MKWRITE },
+};
+
+static void initial_case_desc(const struct ttm_bo_dirty_initial_case *t,
+			      char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ttm_bo_dirty_initial, ttm_bo_dirty_initial_cases,
+		  initial_case_desc);
+
+static void ttm_bo_dirty_test_initial(struct kunit *test)
+{
+	const struct ttm_bo_dirty_initial_case *t = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, ttm_bo_dirty_policy_initial(t->num_pages),
+			t->method);
+}
+
+/* Policy: a sequence of scans, and the method after each */
+
+#define MAX_SCANS	6
+
+struct ttm_bo_dirty_policy_case {
+	const char *name;
+	pgoff_t num_pages;
+	enum ttm_bo_dirty_method start;
+	unsigned int scans;
+	pgoff_t dirtied[MAX_SCANS];
+	enum ttm_bo_dirty_method after[MAX_SCANS];
+};
+
+#define MK TTM_BO_DIRTY_MKWRITE
+#define PT TTM_BO_DIRTY_PAGETABLE
+
+static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
+	{ "dense_twice_switches_to_pagetable", 1000, MK, 2,
+	  { 500, 500 }, { MK, PT } },
+	{ "dense_once_does_not_switch", 1000, MK, 3,
+	  { 500, 10, 500 }, { MK, MK, MK } },
+	{ "exactly_the_dense_threshold_counts", 1000, MK, 2,
+	  { 200, 200 }, { MK, PT } },
+	{ "just_below_the_dense_threshold_stays", 1000, MK, 3,
+	  { 199, 199, 199 }, { MK, MK, MK } },
+	{ "sparse_twice_switches_to_mkwrite", 1000, PT, 2,
+	  { 10, 10 }, { PT, MK } },
+	{ "idle_twice_switches_to_mkwrite", 1000, PT, 2,
+	  { 0, 0 }, { PT, MK } },
+	{ "exactly_the_sparse_threshold_stays", 1000, PT, 3,
+	  { 50, 50, 50 }, { PT, PT, PT } },
+	{ "between_thresholds_never_switches_from_mkwrite", 1000, MK, 4,
+	  { 100, 100, 100, 100 }, { MK, MK, MK, MK } },
+	{ "between_thresholds_never_switches_from_pagetable", 1000, PT, 4,
+	  { 100, 100, 100, 100 }, { PT, PT, PT, PT } },
+	{ "phase_change_switches_back_and_forth", 1000, MK, 6,
+	  { 900, 900, 1, 1, 900, 900 }, { MK, PT, PT, MK, MK, PT } },
+	{ "huge_bo_does_not_overflow", (pgoff_t)1 << 40, MK, 2,
+	  { (pgoff_t)1 << 40, (pgoff_t)1 << 40 }, { MK, PT } },
+};
+
+#undef MK
+#undef PT
+
+static void policy_case_desc(const struct ttm_bo_dirty_policy_case *t,
+			     char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ttm_bo_dirty_policy, ttm_bo_dirty_policy_cases,
+		  policy_case_desc);
+
+static void ttm_bo_dirty_test_policy(struct kunit *test)
+{
+	const struct ttm_bo_dirty_policy_case *t = test->param_value;
+	struct ttm_bo_dirty_policy_state state = { .method = t->start };
+	unsigned int i;
+
+	for (i = 0; i < t->scans; i++) {
+		enum ttm_bo_dirty_method before = state.method;
+
+		state = ttm_bo_dirty_policy_update(state, t->num_pages,
+						   t->dirtied[i]);
+		KUNIT_EXPECT_EQ_MSG(test, state.method, t->after[i],
+				    "after scan %u", i);
+		if (state.method != before)
+			KUNIT_EXPECT_EQ(test, state.streak, 0U);
+	}
+}
+
+static struct kunit_case ttm_bo_dirty_test_cases[] = {
+	KUNIT_CASE_PARAM(ttm_bo_dirty_test_ranges,
+			 ttm_bo_dirty_range_gen_params),
+	KUNIT_CASE(ttm_bo_dirty_test_consume_while_walking),
+	KUNIT_CASE(ttm_bo_dirty_test_alloc_auto),
+	KUNIT_CASE_PARAM(ttm_bo_dirty_test_initial,
+			 ttm_bo_dirty_initial_gen_params),
+	KUNIT_CASE_PARAM(ttm_bo_dirty_test_policy,
+			 ttm_bo_dirty_policy_gen_params),
+	{}
+};
+
+static struct kunit_suite ttm_bo_dirty_test_suite = {
+	.name = "ttm_bo_dirty",
+	.test_cases = ttm_bo_dirty_test_cases,
+};
+
+kunit_test_suite(ttm_bo_dirty_test_suite);
+
+MODULE_LICENSE("GPL");

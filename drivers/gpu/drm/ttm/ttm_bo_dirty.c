@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Per-BO tracking of CPU writes through user-space mappings.
+ *
+ * Two methods find the pages written since the last scan:
+ *
+ * MKWRITE: PTEs are inserted read-only; the first write to a page faults,
+ * records the page and makes that PTE writable (ttm_bo_dirty_vm.c). A scan
+ * write-protects the pages made writable since the previous one.
+ *
+ * PAGETABLE: PTEs are inserted writable and the CPU sets their dirty bits;
+ * a scan cleans the dirty bits of every PTE of the BO and records the pages
+ * that had them.
+ *
+ * Everything here runs with the BO reserved, and so do the fault and
+ * mkwrite handlers: a scan, a switch or a move never interleaves with a
+ * fault. What user space can still do concurrently is store through a PTE
+ * that is already writable. The invariant that makes that safe:
+ *
+ *   A page written since it was last reported has its bit set in the
+ *   bitmap, or (PAGETABLE only) is mapped by a PTE whose dirty bit is set.
+ *   In MKWRITE mode, every writable PTE maps a page inside the
+ *   [wp_start, wp_end) range, so the next scan write-protects it.
+ *
+ * Switching keeps it, in both directions, while the BO is mapped and being
+ * written:
+ *
+ * MKWRITE -> PAGETABLE: recorded pages stay recorded. Read-only PTEs take a
+ * write fault that records the page and makes the PTE writable and dirty;
+ * writable PTEs are harvested by the next scan. Nothing to do at the switch.
+ *
+ * PAGETABLE -> MKWRITE: first write-protect every PTE of the BO, then clean
+ * and record the dirty bits. After the write-protect (and its TLB flush) no
+ * store can set a dirty bit, so the clean that follows sees every store
+ * made before; a store after it faults and is recorded. The other order
+ * would lose a store made between the clean and the write-protect.
+ *
+ * Before TTM zaps the PTEs of a BO (move, eviction, swap-out), a PAGETABLE
+ * BO is harvested the same way, so the dirty state follows the BO to its
+ * new placement: the bitmap is in page units of the BO, not of a placement.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include <drm/drm_vma_manager.h>
+#include <drm/ttm/ttm_bo_api.h>
+#include <drm/ttm/ttm_bo_dirty.h>
+#include <drm/ttm/ttm_device.h>
+
+#include "ttm_bo_dirty_internal.h"
+
+static void ttm_bo_dirty_reset_range(struct ttm_bo_dirty *dirty)
+{
+	dirty->start = dirty->num_pages;
+	dirty->end = 0;
+}
+
+static void ttm_bo_dirty_reset_wp(struct ttm_bo_dirty *dirty)
+{
+	dirty->wp_start = dirty->num_pages;
+	dirty->wp_end = 0;
+}
+
+/**
+ * ttm_bo_dirty_alloc - allocate tracking state with nothing dirty
+ * @num_pages: size of the buffer object in pages.
+ * @method: the method asked for; AUTO lets the policy pick the first one.
+ *
+ * Return: the state, or NULL if out of memory or @num_pages is too large.
+ */
+struct ttm_bo_dirty *ttm_bo_dirty_alloc(pgoff_t num_pages,
+					enum ttm_bo_dirty_method method)
+{
+	struct ttm_bo_dirty *dirty;
+	size_t size;
+
+	size = struct_size(dirty, bitmap, BITS_TO_LONGS(num_pages));
+	if (size == SIZE_MAX)
+		return NULL;
+	dirty = kvzalloc(size, GFP_KERNEL);
+	if (!dirty)
+		return NULL;
+
+	dirty->num_pages = num_pages;
+	dirty->requested = method;
+	dirty->policy.method = method == TTM_BO_DIRTY_AUTO ?
+		ttm_bo_dirty_policy_initial(num_pages) : method;
+	dirty->stats.method = dirty->policy.method;
+	ttm_bo_dirty_reset_range(dirty);
+	ttm_bo_dirty_reset_wp(dirty);
+	return dirty;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_alloc);
+
+/**
+ * ttm_bo_dirty_mark - record pages as written
+ * @dirty: tracking state.
+ * @first: first page.
+ * @end: one past the last page; clamped to the size of the BO.
+ *
+ * For writes the tracking cannot see, such as kernel writes through a
+ * kernel mapping. The caller holds the BO's reservation.
+ */
+void ttm_bo_dirty_mark(struct ttm_bo_dirty *dirty, pgoff_t first,
+		       pgoff_t end)
+{
+	end = min(end, dirty->num_pages);
+	if (first >= end)
+		return;
+
+	bitmap_set(dirty->bitmap, first, end - first);
+	dirty->start = min(dirty->start, first);
+	dirty->end = max(dirty->end, end);
+}
+EXPORT_SYMBOL(ttm_bo_dirty_mark);
+
+/**
+ * ttm_bo_dirty_next - find the next run of dirty pages
+ * @dirty: tracking state.
+ * @from: first page to look at.
+ * @first: set to the first dirty page at or after @from.
+ * @end: set to one past the last page of that run.
+ *
+ * The caller holds the BO's reservation.
+ *
+ * Return: true if a run was found, false if no page at or after @from is
+ * dirty.
+ */
+bool ttm_bo_dirty_next(const struct ttm_bo_dirty *dirty, pgoff_t from,
+		       pgoff_t *first, pgoff_t *end)
+{
+	pgoff_t bit;
+
+	from = max(from, dirty->start);
+	if (from >= dirty->end)
+		return false;
+
+	bit = find_next_bit(dirty->bitmap, dirty->end, from);
+	if (bit >= dirty->end)
+		return false;
+
+	*first = bit;
+	*end = find_next_zero_bit(dirty->bitmap, dirty->end, bit);
+	return true;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_next);
+
+/**
+ * ttm_bo_dirty_clear - forget pages the driver has consumed
+ * @dirty: tracking state.
+ * @first: first page.
+ * @end: one past the last page; clamped to the size of the BO.
+ *
+ * Only clears the record: the caller must have scanned (which re-arms the
+ * tracking of those pages) in the same reservation, so that a later write
+ * is recorded again. The caller holds the BO's reservation.
+ */
+void ttm_bo_dirty_clear(struct ttm_bo_dirty *dirty, pgoff_t first,
+			pgoff_t end)
+{
+	end = min(end, dirty->num_pages);
+	if (first >= end)
+		return;
+
+	bitmap_clear(dirty->bitmap, first, end - first);
+
+	/* Shrink the hint from the left; a loose right end is harmless. */
+	if (first <= dirty->start) {
+		dirty->start = find_next_bit(dirty->bitmap, dirty->end,
+					     dirty->start);
+		if (dirty->start >= dirty->end)
+			ttm_bo_dirty_reset_range(dirty);
+	}
+}
+EXPORT_SYMBOL(ttm_bo_dirty_clear);
+
+/* A write fault recorded @page and is about to make its PTE writable. */
+void ttm_bo_dirty_record_write(struct ttm_bo_dirty *dirty, pgoff_t page)
+{
+	ttm_bo_dirty_mark(dirty, page, page + 1);
+	dirty->wp_start = min(dirty->wp_start, page);
+	dirty->wp_end = max(dirty->wp_end, page + 1);
+	dirty->stats.faults++;
+}
+
+static pgoff_t ttm_bo_dirty_offset(struct ttm_buffer_object *bo)
+{
+	return drm_vma_node_start(&bo->base.vma_node);
+}
+
+static void ttm_bo_dirty_write_protect(struct ttm_buffer_object *bo,
+				       pgoff_t first, pgoff_t end)
+{
+	if (first < end)
+		wp_shared_mapping_range(bo->bdev->dev_mapping,
+					ttm_bo_dirty_offset(bo) + first,
+					end - first);
+}
+
+/* Move the dirty bits of every PTE of the BO into the bitmap. */
+static void ttm_bo_dirty_clean_record(struct ttm_buffer_object *bo)
+{
+	struct ttm_bo_dirty *dirty = bo->dirty;
+	pgoff_t offset = ttm_bo_dirty_offset(bo);
+
+	clean_record_shared_mapping_range(bo->bdev->dev_mapping, offset,
+					  dirty->num_pages, offset,
+					  dirty->bitmap, &dirty->start,
+					  &dirty->end);
+}
+
+/*
+ * Write-protect, then harvest: see the comment at the top for why this
+ * order loses nothing.
+ */
+static void ttm_bo_dirty_protect_and_harvest(struct ttm_buffer_object *bo)
+{
+	ttm_bo_dirty_write_protect(bo, 0, bo->dirty->num_pages);
+	ttm_bo_dirty_clean_record(bo);
+	ttm_bo_dirty_reset_wp(bo->dirty);
+}
+
+static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
+				enum ttm_bo_dirty_method method)
+{
+	struct ttm_bo_dirty *dirty = bo->dirty;
+
+	if (dirty->policy.method == method)
+		return;
+
+	if (method == TTM_BO_DIRTY_MKWRITE)
+		ttm_bo_dirty_protect_and_harvest(bo);
+
+	dirty->policy.method = method;
+	dirty->policy.streak = 0;
+	dirty->stats.method = method;
+	dirty->stats.switches++;
+}
+
+/**
+ * ttm_bo_dirty_attach - start tracking CPU writes to a buffer object
+ * @bo: the buffer object, reserved, and not yet mapped by user space.
+ * @method: how to track; %TTM_BO_DIRTY_AUTO lets the policy decide.
+ *
+ * The driver must use ttm_bo_dirty_vm_fault(), ttm_bo_dirty_vm_mkwrite()
+ * (as pfn_mkwrite and/or page_mkwrite) and ttm_bo_dirty_vm_access() in the
+ * vm_operations_struct of the BO's mappings: the tracking relies on them.
+ *
+ * Return: 0, -EINVAL for an unknown method, -EBUSY if already tracked, or
+ * -ENOMEM.
+ */
+int ttm_bo_dirty_attach(struct ttm_buffer_object *bo,
+			enum ttm_bo_dirty_method method)
+{
+	struct ttm_bo_dirty *dirty;
+
+	dma_resv_assert_held(bo->base.resv);
+	if (method > TTM_BO_DIRTY_PAGETABLE)
+		return -EINVAL;
+	if (bo->dirty)
+		return -EBUSY;
+
+	dirty = ttm_bo_dirty_alloc(PFN_UP(bo->base.size), method);
+	if (!dirty)
+		return -ENOMEM;
+
+	bo->dirty = dirty;
+	return 0;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_attach);
+
+/**
+ * ttm_bo_dirty_detach - stop tracking and free the state
+ * @bo: the buffer object, with no user-space mapping left (typically from
+ * its destroy path).
+ */
+void ttm_bo_dirty_detach(struct ttm_buffer_object *bo)
+{
+	kvfree(bo->dirty);
+	bo->dirty = NULL;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_detach);
+
+/**
+ * ttm_bo_dirty_set_method - change how a buffer object is tracked
+ * @bo: the buffer object, reserved, possibly mapped and being written.
+ * @method: the new method; %TTM_BO_DIRTY_AUTO hands the choice back to
+ * the policy, starting from the method in use.
+ *
+ * No write is lost by a switch: see the comment at the top of this file.
+ *
+ * Return: 0, -EINVAL for an unknown method or a BO without tracking.
+ */
+int ttm_bo_dirty_set_method(struct ttm_buffer_object *bo,
+			    enum ttm_bo_dirty_method method)
+{
+	dma_resv_assert_held(bo->base.resv);
+	if (!bo->dirty || method > TTM_BO_DIRTY_PAGETABLE)
+		return -EINVAL;
+
+	bo->dirty->requested = method;
+	if (method != TTM_BO_DIRTY_AUTO)
+		ttm_bo_dirty_switch(bo, method);
+	return 0;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_set_method);
+
+/**
+ * ttm_bo_dirty_scan - gather the writes since the last scan
+ * @bo: the buffer object, reserved.
+ *
+ * Afterwards the bitmap holds every page written before the scan, and the
+ * tracking is re-armed so that a write after it is recorded again: MKWRITE
+ * write-protects the pages made writable since the last scan, PAGETABLE
+ * cleans the dirty bits it recorded. The driver then walks the dirty
+ * ranges with ttm_bo_dirty_next() and clears what it consumed,
+ * within the same reservation.
+ *
+ * With %TTM_BO_DIRTY_AUTO the policy may switch method here.
+ */
+void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
+{
+	struct ttm_bo_dirty *dirty = bo->dirty;
+	pgoff_t dirtied;
+
+	dma_resv_assert_held(bo->base.resv);
+	if (!dirty)
+		return;
+
+	if (dirty->policy.method == TTM_BO_DIRTY_MKWRITE) {
+		ttm_bo_dirty_write_protect(bo, dirty->wp_start, dirty->wp_end);
+		ttm_bo_dirty_reset_wp(dirty);
+	} else {
+		ttm_bo_dirty_clean_record(bo);
+	}
+
+	dirtied = 0;
+	if (dirty->start < dirty->end)
+		dirtied = bitmap_weight(dirty->bitmap, dirty->end);
+	dirty->stats.scans++;
+	dirty->stats.pages_reported += dirtied;
+
+	if (dirty->requested == TTM_BO_DIRTY_AUTO) {
+		struct ttm_bo_dirty_policy_state next;
+
+		next = ttm_bo_dirty_policy_update(dirty->policy,
+						  dirty->num_pages, dirtied);
+		ttm_bo_dirty_switch(bo, next.method);
+		dirty->policy.streak = next.streak;
+	}
+}
+EXPORT_SYMBOL(ttm_bo_dirty_scan);
+
+/**
+ * ttm_bo_dirty_unmap_notify - keep the dirty state across a PTE zap
+ * @bo: the buffer object, reserved, whose PTEs are about to be zapped.
+ *
+ * Called by ttm_bo_unmap_virtual(). A zap drops the dirty bits of the
+ * PTEs, so a PAGETABLE BO moves them into the bitmap first; MKWRITE has
+ * every writable PTE's page recorded already.
+ */
+void ttm_bo_dirty_unmap_notify(struct ttm_buffer_object *bo)
+{
+	struct ttm_bo_dirty *dirty = bo->dirty;
+
+	if (!dirty)
+		return;
+
+	dma_resv_assert_held(bo->base.resv);
+	if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE)
+		ttm_bo_dirty_protect_and_harvest(bo);
+	else
+		ttm_bo_dirty_reset_wp(dirty);
+}
+EXPORT_SYMBOL(ttm_bo_dirty_unmap_notify);
+
+/**
+ * ttm_bo_dirty_get_stats - read the tracking counters of a BO
+ * @bo: the buffer object, reserved.
+ * @stats: filled in; all zero (and method AUTO) without tracking.
+ */
+void ttm_bo_dirty_get_stats(struct ttm_buffer_object *bo,
+			    struct ttm_bo_dirty_stats *stats)
+{
+	dma_resv_assert_held(bo->base.resv);
+	if (bo->dirty)
+		*stats = bo->dirty->stats;
+	else
+		memset(stats, 0, sizeof(*stats));
+}
+EXPORT_SYMBOL(ttm_bo_dirty_get_stats);

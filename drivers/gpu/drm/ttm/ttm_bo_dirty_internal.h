@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Shared between the tracking state (ttm_bo_dirty.c) and the fault-side
+ * pieces (ttm_bo_dirty_vm.c); not for drivers.
+ */
+#ifndef _TTM_BO_DIRTY_INTERNAL_H_
+#define _TTM_BO_DIRTY_INTERNAL_H_
+
+#include <drm/ttm/ttm_bo_dirty.h>
+
+void ttm_bo_dirty_record_write(struct ttm_bo_dirty *dirty, pgoff_t page);
+
+#endif

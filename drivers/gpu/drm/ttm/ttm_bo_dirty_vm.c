@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The fault-side pieces of BO write tracking, for a driver to put in the
+ * vm_operations_struct of its mappings next to ttm_bo_vm_open() and
+ * ttm_bo_vm_close(). Each runs with the BO reserved, like a scan, so a
+ * page is never recorded, or its PTE made writable, in the middle of one.
+ */
+
+#include <linux/mm.h>
+#include <linux/pfn_t.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_vma_manager.h>
+#include <drm/ttm/ttm_bo_api.h>
+#include <drm/ttm/ttm_bo_dirty.h>
+#include <drm/ttm/ttm_device.h>
+#include <drm/ttm/ttm_resource.h>
+#include <drm/ttm/ttm_tt.h>
+
+#include "ttm_bo_dirty_internal.h"
+
+static pgoff_t ttm_bo_dirty_vm_page(struct vm_fault *vmf,
+				    struct ttm_buffer_object *bo)
+{
+	return vmf->pgoff - drm_vma_node_start(&bo->base.vma_node);
+}
+
+/* Insert PTEs with @prot, or the dummy page once the device is gone. */
+static vm_fault_t ttm_bo_dirty_vm_insert(struct vm_fault *vmf,
+					 struct ttm_buffer_object *bo,
+					 pgprot_t prot, pgoff_t num_prefault)
+{
+	vm_fault_t ret;
+	int idx;
+
+	if (!drm_dev_enter(bo->base.dev, &idx))
+		return ttm_bo_vm_dummy_page(vmf, prot);
+
+	ret = ttm_bo_vm_fault_reserved(vmf, prot, num_prefault);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/* ttm_bo_vm_fault_reserved() dropped the reservation when it retries. */
+static bool ttm_bo_dirty_vm_unlocked(vm_fault_t ret, struct vm_fault *vmf)
+{
+	return ret == VM_FAULT_RETRY &&
+		!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT);
+}
+
+/**
+ * ttm_bo_dirty_vm_fault - fault handler for a BO that may be tracked
+ * @vmf: the fault.
+ *
+ * Inserts PTEs the way the BO's method needs them: read-only for MKWRITE,
+ * so that the first write faults into ttm_bo_dirty_vm_mkwrite(), and
+ * writable for PAGETABLE, whose writes set hardware dirty bits. A write
+ * fault on a MKWRITE BO records its page and maps just that page writable,
+ * saving the second fault a read-only insert would cost. Without tracking
+ * it behaves as ttm_bo_vm_fault().
+ *
+ * Context: mmap_lock held for read; takes the BO's reservation.
+ * Return: a vm_fault_t, as ttm_bo_vm_fault().
+ */
+vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct ttm_buffer_object *bo = vma->vm_private_data;
+	struct ttm_bo_dirty *dirty;
+	pgoff_t num_prefault = TTM_BO_VM_NUM_PREFAULT;
+	pgprot_t prot;
+	vm_fault_t ret;
+
+	ret = ttm_bo_vm_reserve(bo, vmf);
+	if (ret)
+		return ret;
+
+	dirty = bo->dirty;
+	if (!dirty) {
+		/* Writable: our pfn_mkwrite made vm_page_prot read-only. */
+		prot = vm_get_page_prot(vma->vm_flags);
+	} else if (ttm_bo_dirty_vm_page(vmf, bo) >= dirty->num_pages) {
+		ret = VM_FAULT_SIGBUS;
+		goto out_unlock;
+	} else if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE) {
+		prot = vm_get_page_prot(vma->vm_flags);
+	} else if (vmf->flags & FAULT_FLAG_WRITE) {
+		ttm_bo_dirty_record_write(dirty, ttm_bo_dirty_vm_page(vmf, bo));
+		prot = vm_get_page_prot(vma->vm_flags);
+		num_prefault = 1;
+	} else {
+		/* The private protection of a shared mapping is read-only. */
+		prot = vm_get_page_prot(vma->vm_flags & ~VM_SHARED);
+	}
+
+	ret = ttm_bo_dirty_vm_insert(vmf, bo, prot, num_prefault);
+	if (ttm_bo_dirty_vm_unlocked(ret, vmf))
+		return ret;
+out_unlock:
+	dma_resv_unlock(bo->base.resv);
+	return ret;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_vm_fault);
+
+static unsigned long ttm_bo_dirty_vm_pfn(struct ttm_buffer_object *bo,
+					 pgoff_t page)
+{
+	struct ttm_resource *res = bo->resource;
+
+	if (!res->bus.is_iomem)
+		return page_to_pfn(bo->ttm->pages[page]);
+	if (bo->bdev->funcs->io_mem_pfn)
+		return bo->bdev->funcs->io_mem_pfn(bo, page);
+	return (res->bus.offset >> PAGE_SHIFT) + page;
+}
+
+/**
+ * ttm_bo_dirty_vm_mkwrite - first write to a read-only PTE of a tracked BO
+ * @vmf: the fault.
+ *
+ * For &vm_operations_struct.pfn_mkwrite and .page_mkwrite. Records the
+ * page and makes the PTE writable itself, with the BO still reserved, then
+ * returns %VM_FAULT_NOPAGE so the core does not touch the PTE again. Were
+ * the core to make it writable after we return, a scan in between would
+ * consume the record and find nothing to write-protect, leaving a writable
+ * PTE whose writes nobody records.
+ *
+ * Context: mmap_lock held for read; takes the BO's reservation.
+ * Return: %VM_FAULT_NOPAGE, or an error or retry code.
+ */
+vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct ttm_buffer_object *bo = vma->vm_private_data;
+	pgoff_t page = ttm_bo_dirty_vm_page(vmf, bo);
+	unsigned long pfn;
+	vm_fault_t ret;
+	int idx;
+
+	ret = ttm_bo_vm_reserve(bo, vmf);
+	if (ret)
+		return ret;
+
+	if (!bo->dirty) {
+		/* Untracked: let the core make the PTE writable. */
+		ret = 0;
+		goto out_unlock;
+	}
+	if (page >= bo->dirty->num_pages) {
+		ret = VM_FAULT_SIGBUS;
+		goto out_unlock;
+	}
+	if (!drm_dev_enter(bo->base.dev, &idx)) {
+		ret = ttm_bo_vm_dummy_page(vmf, vma->vm_page_prot);
+		goto out_unlock;
+	}
+
+	ttm_bo_dirty_record_write(bo->dirty, page);
+	/*
+	 * The PTE may have been zapped (by a move) while we waited for the
+	 * reservation: put it back first, populated and with the caching
+	 * the placement wants. Then upgrade the PTE, which now maps this
+	 * page of the current placement, to writable and dirty.
+	 */
+	ret = ttm_bo_vm_fault_reserved(vmf, vm_get_page_prot(vma->vm_flags),
+				       1);
+	if (!(ret & (VM_FAULT_ERROR | VM_FAULT_RETRY))) {
+		pfn = ttm_bo_dirty_vm_pfn(bo, page);
+		ret = vmf_insert_mixed_mkwrite(vma, vmf->address,
+					       __pfn_to_pfn_t(pfn, PFN_SPECIAL));
+	}
+	drm_dev_exit(idx);
+	if (ttm_bo_dirty_vm_unlocked(ret, vmf))
+		return ret;
+out_unlock:
+	dma_resv_unlock(bo->base.resv);
+	return ret;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_vm_mkwrite);
+
+/**
+ * ttm_bo_dirty_vm_close - a mapping of a BO goes away
+ * @vma: the mapping, whose PTEs the core has already zapped.
+ *
+ * For &vm_operations_struct.close, in place of ttm_bo_vm_close(). The core
+ * zaps the PTEs of an munmap()ed or exiting mapping before it tells the
+ * driver, and the zap drops the dirty bits PAGETABLE relies on: there is
+ * no hook in between. So for a PAGETABLE BO every page the mapping could
+ * have written is recorded, which over-reports but never loses a write.
+ * MKWRITE needs nothing: its written pages are recorded at fault time.
+ */
+void ttm_bo_dirty_vm_close(struct vm_area_struct *vma)
+{
+	struct ttm_buffer_object *bo = vma->vm_private_data;
+	struct ttm_bo_dirty *dirty = bo->dirty;
+	pgoff_t first;
+
+	if (dirty && (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) ==
+	    (VM_SHARED | VM_MAYWRITE)) {
+		first = vma->vm_pgoff - drm_vma_node_start(&bo->base.vma_node);
+		dma_resv_lock(bo->base.resv, NULL);
+		if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE)
+			ttm_bo_dirty_mark(dirty, first, first + vma_pages(vma));
+		dma_resv_unlock(bo->base.resv);
+	}
+	ttm_bo_vm_close(vma);
+}
+EXPORT_SYMBOL(ttm_bo_dirty_vm_close);
+
+/**
+ * ttm_bo_dirty_vm_access - ptrace and /proc/pid/mem access to a BO
+ * @vma: the mapping.
+ * @addr: user address.
+ * @buf: kernel buffer.
+ * @len: bytes.
+ * @write: non-zero to write to the BO.
+ *
+ * As ttm_bo_vm_access(), which writes through a kernel mapping and so
+ * bypasses the PTEs; the pages written are recorded afterwards, before
+ * the caller learns the write is done.
+ *
+ * Return: bytes accessed, or a negative error code.
+ */
+int ttm_bo_dirty_vm_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *buf, int len, int write)
+{
+	struct ttm_buffer_object *bo = vma->vm_private_data;
+	unsigned long offset;
+	int ret;
+
+	ret = ttm_bo_vm_access(vma, addr, buf, len, write);
+	if (ret <= 0 || !write || !bo->dirty)
+		return ret;
+
+	offset = addr - vma->vm_start +
+		((vma->vm_pgoff - drm_vma_node_start(&bo->base.vma_node))
+		 << PAGE_SHIFT);
+	/* Not interruptible: the bytes are already in the BO. */
+	dma_resv_lock(bo->base.resv, NULL);
+	ttm_bo_dirty_mark(bo->dirty, offset >> PAGE_SHIFT,
+			  PFN_UP(offset + ret));
+	dma_resv_unlock(bo->base.resv);
+	return ret;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_vm_access);

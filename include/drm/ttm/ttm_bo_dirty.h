@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Tracking of CPU writes to TTM buffer objects through user-space mappings,
+ * for devices that do not snoop the CPU and must be told what changed.
+ */
+#ifndef _TTM_BO_DIRTY_H_
+#define _TTM_BO_DIRTY_H_
+
+#include <linux/mm_types.h>
+#include <linux/types.h>
+
+struct ttm_buffer_object;
+
+/**
+ * enum ttm_bo_dirty_method - how a buffer object finds its written pages
+ * @TTM_BO_DIRTY_AUTO: let the policy pick MKWRITE or PAGETABLE per BO from
+ * its size and observed writes, and switch while mapped.
+ * @TTM_BO_DIRTY_MKWRITE: map pages read-only and record each page on its
+ * first write fault. Costs a fault per page written between scans; a scan
+ * only write-protects what was recorded. Good for sparse writes into big
+ * buffers.
+ * @TTM_BO_DIRTY_PAGETABLE: map pages writable and collect the hardware
+ * dirty bits at scan time. No faults; a scan walks every mapped PTE. Good
+ * for dense writes into small buffers.
+ */
+enum ttm_bo_dirty_method {
+	TTM_BO_DIRTY_AUTO,
+	TTM_BO_DIRTY_MKWRITE,
+	TTM_BO_DIRTY_PAGETABLE,
+};
+
+/**
+ * struct ttm_bo_dirty_stats - what the tracking of one BO has done
+ * @method: the method in use, never %TTM_BO_DIRTY_AUTO.
+ * @scans: calls to ttm_bo_dirty_scan().
+ * @faults: write faults that recorded a page.
+ * @switches: changes of method.
+ * @pages_reported: pages found dirty by scans, summed over scans.
+ */
+struct ttm_bo_dirty_stats {
+	enum ttm_bo_dirty_method method;
+	u64 scans;
+	u64 faults;
+	u64 switches;
+	u64 pages_reported;
+};
+
+/**
+ * struct ttm_bo_dirty_policy_state - what the AUTO policy remembers
+ * @method: the method in use.
+ * @streak: consecutive scans that argued for the other method.
+ */
+struct ttm_bo_dirty_policy_state {
+	enum ttm_bo_dirty_method method;
+	unsigned int streak;
+};
+
+/**
+ * struct ttm_bo_dirty - write tracking state of one buffer object
+ *
+ * Protected by the BO's reservation: faults, mkwrite, scans, switches and
+ * the range walk all hold it. Drivers use the functions below and never
+ * touch the fields.
+ */
+struct ttm_bo_dirty {
+	/** @num_pages: size of the BO in pages. */
+	pgoff_t num_pages;
+	/** @requested: what the driver asked for, possibly AUTO. */
+	enum ttm_bo_dirty_method requested;
+	/** @policy: the method in use and the AUTO policy's memory. */
+	struct ttm_bo_dirty_policy_state policy;
+	/** @stats: counters for the driver to expose. */
+	struct ttm_bo_dirty_stats stats;
+	/** @start: first page that may have its bit set. */
+	pgoff_t start;
+	/** @end: one past the last page that may have its bit set. */
+	pgoff_t end;
+	/**
+	 * @wp_start: first page made writable by a fault since the last
+	 * write-protect (MKWRITE only).
+	 */
+	pgoff_t wp_start;
+	/** @wp_end: one past the last such page. */
+	pgoff_t wp_end;
+	/** @bitmap: one bit per page, set for a page written. */
+	unsigned long bitmap[];
+};
+
+int ttm_bo_dirty_attach(struct ttm_buffer_object *bo,
+			enum ttm_bo_dirty_method method);
+void ttm_bo_dirty_detach(struct ttm_buffer_object *bo);
+int ttm_bo_dirty_set_method(struct ttm_buffer_object *bo,
+			    enum ttm_bo_dirty_method method);
+void ttm_bo_dirty_scan(struct ttm_buffer_object *bo);
+void ttm_bo_dirty_unmap_notify(struct ttm_buffer_object *bo);
+void ttm_bo_dirty_get_stats(struct ttm_buffer_object *bo,
+			    struct ttm_bo_dirty_stats *stats);
+
+/* Dirty-range bookkeeping, on the state alone so it can be unit-tested. */
+struct ttm_bo_dirty *ttm_bo_dirty_alloc(pgoff_t num_pages,
+					enum ttm_bo_dirty_method method);
+void ttm_bo_dirty_mark(struct ttm_bo_dirty *dirty, pgoff_t first,
+		       pgoff_t end);
+bool ttm_bo_dirty_next(const struct ttm_bo_dirty *dirty, pgoff_t from,
+		       pgoff_t *first, pgoff_t *end);
+void ttm_bo_dirty_clear(struct ttm_bo_dirty *dirty, pgoff_t first,
+			pgoff_t end);
+
+/* The AUTO policy: pure functions of per-BO statistics. */
+enum ttm_bo_dirty_method ttm_bo_dirty_policy_initial(pgoff_t num_pages);
+struct ttm_bo_dirty_policy_state
+ttm_bo_dirty_policy_update(struct ttm_bo_dirty_policy_state state,
+			   pgoff_t num_pages, pgoff_t dirtied);
+
+/* Pieces of a driver's vm_operations_struct. */
+vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf);
+vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf);
+void ttm_bo_dirty_vm_close(struct vm_area_struct *vma);
+int ttm_bo_dirty_vm_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *buf, int len, int write);
+
+#endif
