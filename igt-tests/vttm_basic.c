@@ -1054,9 +1054,24 @@ static void test_create_too_big(void)
 
 static void test_create_bad_flags(void)
 {
+	/* Methods past NONE, then every bit outside the method field. */
+	static const uint32_t bad[] = {
+		VTTM_CREATE_METHOD(VTTM_METHOD_NONE + 1),
+		VTTM_CREATE_METHOD_MASK,
+	};
 	int fd = drm_open_vttm();
 
-	for (unsigned int bit = 0; bit < 32; bit++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct drm_vttm_gem_create arg = {
+			.size = page_size,
+			.flags = bad[i],
+		};
+
+		igt_assert_f(__vttm_gem_create(fd, &arg) == -EINVAL,
+			     "create method 0x%x not rejected with EINVAL\n",
+			     bad[i]);
+	}
+	for (unsigned int bit = 4; bit < 32; bit++) {
 		struct drm_vttm_gem_create arg = {
 			.size = page_size,
 			.flags = 1u << bit,

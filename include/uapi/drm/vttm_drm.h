@@ -26,6 +26,7 @@ extern "C" {
 #define DRM_VTTM_GEM_SYNC		0x02
 #define DRM_VTTM_DEVICE_READ		0x03
 #define DRM_VTTM_GEM_INFO		0x04
+#define DRM_VTTM_GEM_SET_METHOD		0x05
 
 #define DRM_IOCTL_VTTM_GEM_CREATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VTTM_GEM_CREATE, \
@@ -42,6 +43,9 @@ extern "C" {
 #define DRM_IOCTL_VTTM_GEM_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VTTM_GEM_INFO, \
 		 struct drm_vttm_gem_info)
+#define DRM_IOCTL_VTTM_GEM_SET_METHOD \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_VTTM_GEM_SET_METHOD, \
+		struct drm_vttm_gem_set_method)
 
 /**
  * DRM_VTTM_MAX_BO_SIZE - largest buffer object vttm creates, in bytes.
@@ -50,6 +54,26 @@ extern "C" {
  * memory one call can pin.
  */
 #define DRM_VTTM_MAX_BO_SIZE		(1ULL << 30)
+
+/*
+ * How a sync finds what the CPU wrote since the previous one.
+ *
+ * VTTM_METHOD_AUTO: the kernel picks MKWRITE or PAGETABLE from the BO's
+ * size and observed writes, and switches while the BO is mapped.
+ * VTTM_METHOD_MKWRITE: pages are mapped read-only and recorded at their
+ * first write fault.
+ * VTTM_METHOD_PAGETABLE: pages are mapped writable and a sync collects the
+ * page-table dirty bits.
+ * VTTM_METHOD_NONE: no tracking; every sync copies the whole BO.
+ */
+#define VTTM_METHOD_AUTO		0
+#define VTTM_METHOD_MKWRITE		1
+#define VTTM_METHOD_PAGETABLE		2
+#define VTTM_METHOD_NONE		3
+
+/* Bits 0-3 of &drm_vttm_gem_create.flags: the VTTM_METHOD_* of the BO. */
+#define VTTM_CREATE_METHOD_MASK		0xf
+#define VTTM_CREATE_METHOD(m)		((m) & VTTM_CREATE_METHOD_MASK)
 
 /**
  * struct drm_vttm_gem_create - create a buffer object
@@ -63,7 +87,10 @@ struct drm_vttm_gem_create {
 	 * Must be non-zero and at most %DRM_VTTM_MAX_BO_SIZE, else -EINVAL.
 	 */
 	__u64 size;
-	/** @flags: In: must be zero, else -EINVAL. */
+	/**
+	 * @flags: In: VTTM_CREATE_METHOD(method), AUTO when zero. An unknown
+	 * method or any other bit set gives -EINVAL.
+	 */
 	__u32 flags;
 	/** @handle: Out: GEM handle of the new object. */
 	__u32 handle;
@@ -157,6 +184,39 @@ struct drm_vttm_gem_info {
 	__u64 syncs;
 	/** @pages_copied: Out: pages copied to the device copy so far. */
 	__u64 pages_copied;
+	/**
+	 * @method: Out: the VTTM_METHOD_* asked for at create or by
+	 * %DRM_IOCTL_VTTM_GEM_SET_METHOD.
+	 */
+	__u32 method;
+	/**
+	 * @active_method: Out: the method in use: MKWRITE or PAGETABLE for
+	 * a tracked BO (what AUTO chose), NONE for an untracked one.
+	 */
+	__u32 active_method;
+	/** @scans: Out: dirty scans, one per sync of a tracked BO. */
+	__u64 scans;
+	/** @faults: Out: write faults that recorded a page. */
+	__u64 faults;
+	/** @switches: Out: changes of the method in use. */
+	__u64 switches;
+	/** @pages_reported: Out: pages the scans found written, summed. */
+	__u64 pages_reported;
+};
+
+/**
+ * struct drm_vttm_gem_set_method - change how a BO's writes are tracked
+ *
+ * Works while the BO is mapped and written; no write is lost by a switch.
+ * Only between MKWRITE, PAGETABLE and AUTO: a BO created with
+ * VTTM_METHOD_NONE stays untracked and one created tracked cannot become
+ * NONE (-EINVAL either way, and nothing changes).
+ */
+struct drm_vttm_gem_set_method {
+	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
+	__u32 handle;
+	/** @method: In: VTTM_METHOD_AUTO, _MKWRITE or _PAGETABLE. */
+	__u32 method;
 };
 
 #if defined(__cplusplus)

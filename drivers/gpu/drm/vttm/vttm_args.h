@@ -38,6 +38,24 @@ static inline int vttm_check_bo_size(u64 size, u64 *rounded)
 }
 
 /**
+ * vttm_check_create_flags() - validate create flags and pick the method
+ * @flags: &drm_vttm_gem_create.flags from user space
+ * @method: on success, the VTTM_METHOD_* the flags ask for
+ *
+ * Return: 0, or -EINVAL for an unknown method or any unknown flag.
+ */
+static inline int vttm_check_create_flags(u32 flags, u32 *method)
+{
+	u32 m = VTTM_CREATE_METHOD(flags);
+
+	if (flags & ~VTTM_CREATE_METHOD_MASK || m > VTTM_METHOD_NONE)
+		return -EINVAL;
+
+	*method = m;
+	return 0;
+}
+
+/**
  * vttm_check_read_range() - check that a byte range lies inside a BO
  * @bo_size: size of the BO in bytes
  * @offset: first byte of the range

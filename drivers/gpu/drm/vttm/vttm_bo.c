@@ -4,12 +4,14 @@
  * always lives in system memory, plus the device copy allocated next to it.
  */
 
+#include <linux/dma-buf.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
 #include <drm/drm_gem_ttm_helper.h>
 #include <drm/drm_managed.h>
 #include <drm/drm_prime.h>
+#include <drm/ttm/ttm_bo_dirty.h>
 #include <drm/ttm/ttm_bo_driver.h>
 #include <drm/ttm/ttm_placement.h>
 #include <drm/ttm/ttm_tt.h>
@@ -156,15 +158,33 @@ static struct sg_table *vttm_gem_get_sg_table(struct drm_gem_object *obj)
 }
 
 /*
- * TTM's own fault handling for now, spelled out so that dirty tracking
- * can later replace single entries.
+ * TTM's mapping life cycle with the write-tracking fault pieces: they
+ * behave as TTM's own for a BO created with VTTM_METHOD_NONE.
  */
 static const struct vm_operations_struct vttm_vm_ops = {
-	.fault = ttm_bo_vm_fault,
+	.fault = ttm_bo_dirty_vm_fault,
+	.pfn_mkwrite = ttm_bo_dirty_vm_mkwrite,
 	.open = ttm_bo_vm_open,
-	.close = ttm_bo_vm_close,
-	.access = ttm_bo_vm_access,
+	.close = ttm_bo_dirty_vm_close,
+	.access = ttm_bo_dirty_vm_access,
 };
+
+/*
+ * An mmap of the exported dma-buf must land in the DRM device's
+ * address_space, as one of the DRM file does: that is where TTM zaps PTEs
+ * before a move, where the dirty helpers look for them and what
+ * ttm_bo_vm_open() expects of every mapping (a fork of a dma-buf mapping
+ * would WARN otherwise). The dma-buf inode's own mapping is never used.
+ */
+static struct dma_buf *vttm_gem_prime_export(struct drm_gem_object *obj,
+					     int flags)
+{
+	struct dma_buf *dmabuf = drm_gem_prime_export(obj, flags);
+
+	if (!IS_ERR(dmabuf))
+		dmabuf->file->f_mapping = obj->dev->anon_inode->i_mapping;
+	return dmabuf;
+}
 
 /*
  * drm_gem_ttm_mmap() ends in ttm_bo_mmap_obj(), which refuses
@@ -173,6 +193,7 @@ static const struct vm_operations_struct vttm_vm_ops = {
  */
 static const struct drm_gem_object_funcs vttm_gem_funcs = {
 	.free = vttm_gem_free,
+	.export = vttm_gem_prime_export,
 	.pin = vttm_gem_pin,
 	.unpin = vttm_gem_unpin,
 	.get_sg_table = vttm_gem_get_sg_table,
@@ -188,6 +209,7 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
 {
 	struct vttm_bo *bo = container_of(tbo, struct vttm_bo, tbo);
 
+	ttm_bo_dirty_detach(tbo);
 	drm_gem_object_release(&tbo->base);
 	kvfree(bo->dev_copy);
 	kfree(bo);
@@ -197,12 +219,14 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
  * vttm_bo_create() - create a buffer object and its device copy
  * @vdev: the vttm device
  * @size: size in bytes, already checked with vttm_check_bo_size()
+ * @method: VTTM_METHOD_* for tracking CPU writes, already checked
  *
  * Both the TTM pages, once populated, and the device copy start zeroed.
  *
  * Return: the new BO holding one GEM reference, or an ERR_PTR().
  */
-struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size)
+struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size,
+			       u32 method)
 {
 	struct vttm_bo *bo;
 	int ret;
@@ -231,5 +255,17 @@ struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size)
 	if (ret)
 		return ERR_PTR(ret);
 
+	bo->method = method;
+	if (method == VTTM_METHOD_NONE)
+		return bo;
+
+	/* Nobody can map it yet: attach before the handle exists. */
+	dma_resv_lock(bo->tbo.base.resv, NULL);
+	ret = ttm_bo_dirty_attach(&bo->tbo, vttm_method_to_ttm(method));
+	dma_resv_unlock(bo->tbo.base.resv);
+	if (ret) {
+		drm_gem_object_put(&bo->tbo.base);
+		return ERR_PTR(ret);
+	}
 	return bo;
 }

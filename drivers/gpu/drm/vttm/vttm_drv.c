@@ -33,6 +33,8 @@ static const struct drm_ioctl_desc vttm_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VTTM_DEVICE_READ, vttm_device_read_ioctl,
 			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_SET_METHOD, vttm_gem_set_method_ioctl,
+			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VTTM_GEM_INFO, vttm_gem_info_ioctl,
 			  DRM_RENDER_ALLOW),
 };

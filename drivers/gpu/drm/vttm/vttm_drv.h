@@ -14,6 +14,8 @@
 #include <drm/drm_device.h>
 #include <drm/drm_gem.h>
 #include <drm/ttm/ttm_bo_api.h>
+#include <drm/ttm/ttm_bo_dirty.h>
+#include <drm/vttm_drm.h>
 #include <drm/ttm/ttm_device.h>
 
 struct drm_file;
@@ -44,12 +46,14 @@ struct vttm_device {
  * @dev_copy: what the device sees: @tbo.base.size bytes, kept apart from
  *	the TTM pages and changed only by a sync. Protected by the BO's
  *	reservation lock.
+ * @method: the VTTM_METHOD_* asked for; NONE means @tbo.dirty is NULL
  * @syncs: number of successful syncs of this BO
  * @pages_copied: pages copied into @dev_copy over the BO's life
  */
 struct vttm_bo {
 	struct ttm_buffer_object tbo;
 	void *dev_copy;
+	u32 method;
 	atomic64_t syncs;
 	atomic64_t pages_copied;
 };
@@ -69,9 +73,23 @@ static inline pgoff_t vttm_bo_num_pages(const struct vttm_bo *bo)
 	return bo->tbo.base.size >> PAGE_SHIFT;
 }
 
+/* VTTM_METHOD_* of a tracked BO to TTM's method; checked by the caller. */
+static inline enum ttm_bo_dirty_method vttm_method_to_ttm(u32 method)
+{
+	switch (method) {
+	case VTTM_METHOD_MKWRITE:
+		return TTM_BO_DIRTY_MKWRITE;
+	case VTTM_METHOD_PAGETABLE:
+		return TTM_BO_DIRTY_PAGETABLE;
+	default:
+		return TTM_BO_DIRTY_AUTO;
+	}
+}
+
 /* vttm_bo.c */
 int vttm_ttm_init(struct vttm_device *vdev);
-struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size);
+struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size,
+			       u32 method);
 
 /* vttm_gem.c */
 int vttm_gem_create_ioctl(struct drm_device *drm, void *data,
@@ -80,6 +98,8 @@ int vttm_gem_mmap_offset_ioctl(struct drm_device *drm, void *data,
 			       struct drm_file *file);
 int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 			struct drm_file *file);
+int vttm_gem_set_method_ioctl(struct drm_device *drm, void *data,
+			      struct drm_file *file);
 int vttm_dumb_create(struct drm_file *file, struct drm_device *drm,
 		     struct drm_mode_create_dumb *args);
 

@@ -13,12 +13,12 @@
 
 /* Create a BO and give the caller a handle to it. */
 static int vttm_create_handle(struct drm_device *drm, struct drm_file *file,
-			      u64 size, u32 *handle)
+			      u64 size, u32 method, u32 *handle)
 {
 	struct vttm_bo *bo;
 	int ret;
 
-	bo = vttm_bo_create(to_vttm_device(drm), size);
+	bo = vttm_bo_create(to_vttm_device(drm), size, method);
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
 
@@ -40,16 +40,18 @@ int vttm_gem_create_ioctl(struct drm_device *drm, void *data,
 			  struct drm_file *file)
 {
 	struct drm_vttm_gem_create *args = data;
+	u32 method;
 	u64 size;
 	int ret;
 
-	if (args->flags)
-		return -EINVAL;
+	ret = vttm_check_create_flags(args->flags, &method);
+	if (ret)
+		return ret;
 	ret = vttm_check_bo_size(args->size, &size);
 	if (ret)
 		return ret;
 
-	return vttm_create_handle(drm, file, size, &args->handle);
+	return vttm_create_handle(drm, file, size, method, &args->handle);
 }
 
 /**
@@ -86,8 +88,10 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 			struct drm_file *file)
 {
 	struct drm_vttm_gem_info *args = data;
+	struct ttm_bo_dirty_stats stats;
 	struct drm_gem_object *obj;
 	struct vttm_bo *bo;
+	int ret;
 
 	if (args->pad)
 		return -EINVAL;
@@ -105,8 +109,67 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 	args->syncs = atomic64_read(&bo->syncs);
 	args->pages_copied = atomic64_read(&bo->pages_copied);
 
+	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
+	if (ret)
+		goto out_put;
+	ttm_bo_dirty_get_stats(&bo->tbo, &stats);
+	args->method = bo->method;
+	ttm_bo_unreserve(&bo->tbo);
+
+	switch (stats.method) {
+	case TTM_BO_DIRTY_MKWRITE:
+		args->active_method = VTTM_METHOD_MKWRITE;
+		break;
+	case TTM_BO_DIRTY_PAGETABLE:
+		args->active_method = VTTM_METHOD_PAGETABLE;
+		break;
+	default:
+		args->active_method = VTTM_METHOD_NONE;
+	}
+	args->scans = stats.scans;
+	args->faults = stats.faults;
+	args->switches = stats.switches;
+	args->pages_reported = stats.pages_reported;
+out_put:
 	drm_gem_object_put(obj);
-	return 0;
+	return ret;
+}
+
+/**
+ * vttm_gem_set_method_ioctl() - DRM_IOCTL_VTTM_GEM_SET_METHOD
+ * @drm: DRM device
+ * @data: &struct drm_vttm_gem_set_method
+ * @file: DRM file of the caller
+ *
+ * Return: 0, -ENOENT for an unknown handle, -EINVAL for a method other
+ * than AUTO, MKWRITE or PAGETABLE or for an untracked BO, or -EINTR.
+ */
+int vttm_gem_set_method_ioctl(struct drm_device *drm, void *data,
+			      struct drm_file *file)
+{
+	struct drm_vttm_gem_set_method *args = data;
+	struct drm_gem_object *obj;
+	struct vttm_bo *bo;
+	int ret;
+
+	if (args->method >= VTTM_METHOD_NONE)
+		return -EINVAL;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	bo = to_vttm_bo(obj);
+
+	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
+	if (ret)
+		goto out_put;
+	ret = ttm_bo_dirty_set_method(&bo->tbo, vttm_method_to_ttm(args->method));
+	if (!ret)
+		bo->method = args->method;
+	ttm_bo_unreserve(&bo->tbo);
+out_put:
+	drm_gem_object_put(obj);
+	return ret;
 }
 
 /**
@@ -134,7 +197,9 @@ int vttm_dumb_create(struct drm_file *file, struct drm_device *drm,
 	if (ret)
 		return ret;
 
-	ret = vttm_create_handle(drm, file, size, &args->handle);
+	/* Dumb buffers are for scanout of CPU-drawn frames: track them. */
+	ret = vttm_create_handle(drm, file, size, VTTM_METHOD_AUTO,
+				 &args->handle);
 	if (ret)
 		return ret;
 

@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include <drm/drm_file.h>
+#include <drm/ttm/ttm_bo_dirty.h>
 #include <drm/ttm/ttm_bo_driver.h>
 #include <drm/ttm/ttm_tt.h>
 
@@ -75,13 +76,46 @@ int vttm_bo_sync_pages(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
 	return 0;
 }
 
+/*
+ * Copy what the CPU wrote since the last sync: the runs the write tracking
+ * found, or the whole BO without tracking. Returns the pages copied or a
+ * negative errno.
+ */
+static long vttm_bo_sync(struct vttm_bo *bo, void *copied)
+{
+	struct ttm_bo_dirty *dirty = bo->tbo.dirty;
+	pgoff_t first, end, pages = 0;
+	int ret;
+
+	if (!dirty) {
+		ret = vttm_bo_sync_pages(bo, 0, vttm_bo_num_pages(bo), copied);
+		return ret ? ret : vttm_bo_num_pages(bo);
+	}
+
+	/*
+	 * The scan re-arms the tracking before we copy, so a write racing
+	 * with the copy is recorded again and reaches the next sync.
+	 */
+	ttm_bo_dirty_scan(&bo->tbo);
+	end = 0;
+	while (ttm_bo_dirty_next(dirty, end, &first, &end)) {
+		ret = vttm_bo_sync_pages(bo, first, end - first, copied);
+		if (ret)
+			return ret;	/* what is left stays dirty */
+		ttm_bo_dirty_clear(dirty, first, end);
+		pages += end - first;
+	}
+	return pages;
+}
+
 /**
  * vttm_gem_sync_ioctl() - DRM_IOCTL_VTTM_GEM_SYNC
  * @drm: DRM device
  * @data: &struct drm_vttm_gem_sync
  * @file: DRM file of the caller
  *
- * Without dirty tracking yet, every sync copies the whole BO.
+ * Copies the pages written since the previous sync, or the whole BO if it
+ * was created with VTTM_METHOD_NONE.
  *
  * Return: 0 or a negative errno.
  */
@@ -95,6 +129,7 @@ int vttm_gem_sync_ioctl(struct drm_device *drm, void *data,
 	pgoff_t num_pages;
 	void *bitmap = NULL;
 	u64 bitmap_bytes;
+	long copied;
 	int ret;
 
 	if (args->flags)
@@ -130,13 +165,15 @@ int vttm_gem_sync_ioctl(struct drm_device *drm, void *data,
 	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
 	if (ret)
 		goto out_free;
-	ret = vttm_bo_sync_pages(bo, 0, num_pages, bitmap);
+	copied = vttm_bo_sync(bo, bitmap);
 	ttm_bo_unreserve(&bo->tbo);
-	if (ret)
+	if (copied < 0) {
+		ret = copied;
 		goto out_free;
+	}
 
 	atomic64_inc(&bo->syncs);
-	args->pages_copied = num_pages;
+	args->pages_copied = copied;
 
 	if (bitmap && copy_to_user(ubitmap, bitmap, bitmap_bytes))
 		ret = -EFAULT;
