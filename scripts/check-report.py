@@ -61,7 +61,7 @@ def read_lines(path):
 
 def report_lint(rep, lines):
     for line in lines or []:
-        m = re.match(r'^(ok|FAIL) (lint/\S+)(.*)$', line)
+        m = re.match(r'^(ok|FAIL) ((?:lint|host)/\S+)(.*)$', line)
         if m:
             rep.add(m.group(1), m.group(2), m.group(3).strip())
         elif line.strip():

@@ -12,6 +12,14 @@ mkdir -p "$out"
 start=$(date +%s)
 
 scripts/lint.sh > "$out/lint.log" 2>&1
+# The IGT header's self-check runs on the host against the real libigt.
+if igt-tests/selftest/run.sh build/igt/selftest/igt_h_check \
+	> "$out/igt-h.log" 2>&1; then
+	echo "ok host/igt-h-selftest  ($(tail -n 1 "$out/igt-h.log"))"
+else
+	echo "FAIL host/igt-h-selftest"
+	sed 's/^/    /' "$out/igt-h.log"
+fi >> "$out/lint.log"
 
 tests=()
 for c in igt-tests/*.c; do
