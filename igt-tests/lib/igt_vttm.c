@@ -124,6 +124,27 @@ uint32_t vttm_gem_create(int fd, uint64_t size)
 	return arg.handle;
 }
 
+/**
+ * vttm_gem_create_method - create a buffer object tracked by @method
+ * @fd: vttm DRM fd
+ * @size: size in bytes, rounded up to pages by the kernel
+ * @method: one of the VTTM_METHOD_* values
+ *
+ * Returns: the new GEM handle (never 0).
+ */
+uint32_t vttm_gem_create_method(int fd, uint64_t size, uint32_t method)
+{
+	struct drm_vttm_gem_create arg = {
+		.size = size,
+		.flags = VTTM_CREATE_METHOD(method),
+	};
+
+	igt_assert_eq(__vttm_gem_create(fd, &arg), 0);
+	igt_assert_neq_u32(arg.handle, 0);
+
+	return arg.handle;
+}
+
 int __vttm_gem_mmap_offset(int fd, struct drm_vttm_gem_mmap_offset *arg)
 {
 	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GEM_MMAP_OFFSET, arg);
@@ -249,4 +270,25 @@ void vttm_gem_info(int fd, uint32_t handle, struct drm_vttm_gem_info *info)
 	info->handle = handle;
 
 	igt_assert_eq(__vttm_gem_info(fd, info), 0);
+}
+
+int __vttm_gem_set_method(int fd, struct drm_vttm_gem_set_method *arg)
+{
+	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GEM_SET_METHOD, arg);
+}
+
+/**
+ * vttm_gem_set_method - change how a BO's CPU writes are tracked
+ * @fd: vttm DRM fd
+ * @handle: GEM handle
+ * @method: VTTM_METHOD_AUTO, _MKWRITE or _PAGETABLE
+ */
+void vttm_gem_set_method(int fd, uint32_t handle, uint32_t method)
+{
+	struct drm_vttm_gem_set_method arg = {
+		.handle = handle,
+		.method = method,
+	};
+
+	igt_assert_eq(__vttm_gem_set_method(fd, &arg), 0);
 }

@@ -21,6 +21,7 @@ int drm_open_vttm_render(void);
 
 int __vttm_gem_create(int fd, struct drm_vttm_gem_create *arg);
 uint32_t vttm_gem_create(int fd, uint64_t size);
+uint32_t vttm_gem_create_method(int fd, uint64_t size, uint32_t method);
 
 int __vttm_gem_mmap_offset(int fd, struct drm_vttm_gem_mmap_offset *arg);
 uint64_t vttm_gem_mmap_offset(int fd, uint32_t handle);
@@ -38,6 +39,9 @@ void vttm_device_read(int fd, uint32_t handle, uint64_t offset,
 
 int __vttm_gem_info(int fd, struct drm_vttm_gem_info *arg);
 void vttm_gem_info(int fd, uint32_t handle, struct drm_vttm_gem_info *info);
+
+int __vttm_gem_set_method(int fd, struct drm_vttm_gem_set_method *arg);
+void vttm_gem_set_method(int fd, uint32_t handle, uint32_t method);
 
 /* Bytes of a sync bitmap for @npages pages: one bit each, rounded up. */
 static inline uint64_t vttm_bitmap_bytes(uint64_t npages)

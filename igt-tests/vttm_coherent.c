@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Coherence tests for vttm's per-BO write tracking.
+ *
+ * A sync copies only the pages the CPU wrote since the previous one, as
+ * found by the BO's tracking method (MKWRITE, PAGETABLE, or AUTO, which
+ * picks and switches between the two). Every subtest runs once per method
+ * and asserts the exact set of pages a sync copied (its bitmap) and the
+ * device copy read back byte for byte, not only the final contents.
+ * Nothing here depends on timing.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "igt.h"
+#include "igt_vttm.h"
+
+#define DESCRIPTION \
+	"Per-BO CPU write tracking of vttm: each sync copies exactly " \
+	"the pages written, for every tracking method."
+IGT_TEST_DESCRIPTION(DESCRIPTION);
+
+static uint64_t page_size;
+
+#define BO_PAGES	64
+#define LARGE_PAGES	1024	/* above the AUTO policy's PAGETABLE limit */
+
+struct config {
+	const char *name;
+	uint32_t method;
+	uint32_t active;	/* the method a new BO starts with */
+	uint64_t npages;
+};
+
+static const struct config configs[] = {
+	{ "mkwrite", VTTM_METHOD_MKWRITE, VTTM_METHOD_MKWRITE, BO_PAGES },
+	{ "pagetable", VTTM_METHOD_PAGETABLE, VTTM_METHOD_PAGETABLE, BO_PAGES },
+	{ "auto", VTTM_METHOD_AUTO, VTTM_METHOD_PAGETABLE, BO_PAGES },
+	{ "auto-large", VTTM_METHOD_AUTO, VTTM_METHOD_MKWRITE, LARGE_PAGES },
+};
+
+/* ------------------------------------------------------------------ */
+/* Patterns, bitmaps and checks                                       */
+/* ------------------------------------------------------------------ */
+
+/* Never zero, and different for every word, seed and page. */
+static uint32_t pattern_word(uint32_t seed, uint64_t word)
+{
+	uint32_t x = seed ^ (uint32_t)((word + 1) * 0x9e3779b1u);
+
+	x ^= x >> 15;
+	x *= 0x2c1b3c6du;
+	x ^= x >> 12;
+
+	return x | 1;
+}
+
+/* Plain stores of the pattern into page @page of @map. */
+static void write_page(uint8_t *map, uint64_t page, uint32_t seed)
+{
+	uint32_t *p = (uint32_t *)map;
+	uint64_t words = page_size / 4;
+
+	for (uint64_t w = page * words; w < (page + 1) * words; w++)
+		p[w] = pattern_word(seed, w);
+}
+
+static void *alloc_bytes(uint64_t size, int fill)
+{
+	void *p = malloc(size);
+
+	igt_assert(p);
+	memset(p, fill, size);
+
+	return p;
+}
+
+static uint8_t *bits_alloc(uint64_t npages)
+{
+	return alloc_bytes(vttm_bitmap_bytes(npages), 0);
+}
+
+static void bit_set(uint8_t *bits, uint64_t n)
+{
+	bits[n / 8] |= 1u << (n % 8);
+}
+
+/* Small seeded PRNG (xorshift64*), so a failure can be replayed. */
+static uint64_t prng_next(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static void assert_bytes_eq(const void *got, const void *want, uint64_t size,
+			    const char *what)
+{
+	const uint8_t *g = got, *w = want;
+	uint64_t i;
+
+	if (!memcmp(g, w, size))
+		return;
+
+	for (i = 0; g[i] == w[i]; i++)
+		;
+	igt_assert_f(false,
+		     "%s differs at byte %#llx (page %llu): got %#04x, want %#04x\n",
+		     what, (unsigned long long)i,
+		     (unsigned long long)(i / page_size), g[i], w[i]);
+}
+
+/* The whole device copy of @handle must equal @want. */
+static void assert_device_eq(int fd, uint32_t handle, const void *want,
+			     uint64_t size)
+{
+	void *got = alloc_bytes(size, 0xa5);
+
+	vttm_device_read(fd, handle, 0, got, size);
+	assert_bytes_eq(got, want, size, "device copy");
+	free(got);
+}
+
+/*
+ * Sync with a bitmap, pre-filled with the inverse of what is wanted, and
+ * check it: with @exact exactly the pages of @want (every page if NULL),
+ * otherwise at least those and, if @within is set, none outside it.
+ * pages_copied must count the bits. Returns pages_copied.
+ */
+static uint64_t __sync_expect(int fd, uint32_t handle, uint64_t npages,
+			      const uint8_t *want, const uint8_t *within,
+			      bool exact)
+{
+	uint64_t bytes = vttm_bitmap_bytes(npages);
+	uint8_t *bitmap = alloc_bytes(bytes, 0);
+	uint64_t copied, set = 0;
+
+	for (uint64_t n = 0; n < npages; n++)
+		if (want && !vttm_bitmap_test(want, n))
+			bit_set(bitmap, n);
+
+	copied = vttm_gem_sync_bitmap(fd, handle, bitmap, bytes);
+
+	for (uint64_t n = 0; n < npages; n++) {
+		bool w = !want || vttm_bitmap_test(want, n);
+		bool got = vttm_bitmap_test(bitmap, n);
+
+		igt_assert_f(got == w || (!exact && got),
+			     "sync bitmap bit for page %llu is %d, want %d\n",
+			     (unsigned long long)n, got, w);
+		igt_assert_f(!got || !within || vttm_bitmap_test(within, n),
+			     "sync copied page %llu, outside the range it may\n",
+			     (unsigned long long)n);
+		set += got;
+	}
+	igt_assert_eq_u64(copied, set);
+	free(bitmap);
+
+	return copied;
+}
+
+static uint64_t sync_expect(int fd, uint32_t handle, uint64_t npages,
+			    const uint8_t *want)
+{
+	return __sync_expect(fd, handle, npages, want, NULL, true);
+}
+
+static void sync_expect_nothing(int fd, uint32_t handle, uint64_t npages)
+{
+	uint8_t *none = bits_alloc(npages);
+
+	sync_expect(fd, handle, npages, none);
+	free(none);
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffer objects                                                     */
+/* ------------------------------------------------------------------ */
+
+struct bo {
+	uint32_t handle;
+	uint64_t npages;
+	uint64_t size;
+	uint8_t *map;
+};
+
+static void bo_create(int fd, struct bo *bo, const struct config *c)
+{
+	struct drm_vttm_gem_info info;
+
+	bo->npages = c->npages;
+	bo->size = c->npages * page_size;
+	bo->handle = vttm_gem_create_method(fd, bo->size, c->method);
+	bo->map = vttm_gem_mmap(fd, bo->handle, bo->size,
+				PROT_READ | PROT_WRITE);
+
+	vttm_gem_info(fd, bo->handle, &info);
+	igt_assert_eq_u32(info.method, c->method);
+	igt_assert_eq_u32(info.active_method, c->active);
+}
+
+static void bo_destroy(int fd, struct bo *bo)
+{
+	if (bo->map)
+		munmap(bo->map, bo->size);
+	gem_close(fd, bo->handle);
+}
+
+static uint32_t active_method(int fd, uint32_t handle)
+{
+	struct drm_vttm_gem_info info;
+
+	vttm_gem_info(fd, handle, &info);
+
+	return info.active_method;
+}
+
+/* Write @pages, then expect a sync to copy exactly them, and only then. */
+static void write_and_sync(int fd, struct bo *bo, const uint64_t *pages,
+			   unsigned int count, uint32_t seed)
+{
+	uint8_t *want = bits_alloc(bo->npages);
+
+	for (unsigned int i = 0; i < count; i++) {
+		write_page(bo->map, pages[i], seed);
+		bit_set(want, pages[i]);
+	}
+
+	sync_expect(fd, bo->handle, bo->npages, want);
+	assert_device_eq(fd, bo->handle, bo->map, bo->size);
+	free(want);
+}
+
+/* ------------------------------------------------------------------ */
+/* Subtests                                                           */
+/* ------------------------------------------------------------------ */
+
+static void test_one_page(int fd, const struct config *c)
+{
+	uint64_t page = c->npages / 2 + 3;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	write_and_sync(fd, &bo, &page, 1, 0x1000);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	/* The same page written again is copied again, and alone. */
+	write_and_sync(fd, &bo, &page, 1, 0x1001);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	bo_destroy(fd, &bo);
+}
+
+static void test_random_sparse(int fd, const struct config *c)
+{
+	uint64_t state = 0x5eed0000u + c->npages + c->method;
+	uint64_t *pages = calloc(c->npages, sizeof(*pages));
+	struct bo bo;
+
+	igt_assert(pages);
+	igt_info("seed %#llx\n", (unsigned long long)state);
+	bo_create(fd, &bo, c);
+
+	for (unsigned int round = 0; round < 8; round++) {
+		unsigned int count = 1 + prng_next(&state) % (c->npages / 8);
+
+		for (unsigned int i = 0; i < count; i++)
+			pages[i] = prng_next(&state) % c->npages;
+		write_and_sync(fd, &bo, pages, count, 0x2000 + round);
+	}
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	free(pages);
+	bo_destroy(fd, &bo);
+}
+
+static void test_contiguous_runs(int fd, const struct config *c)
+{
+	uint64_t *pages = calloc(c->npages, sizeof(*pages));
+	uint8_t *want = bits_alloc(c->npages);
+	const uint64_t starts[] = { 0, 5, c->npages / 2, c->npages - 9 };
+	const uint64_t lens[] = { 3, 11, 1, 9 };
+	unsigned int count = 0;
+	uint64_t straddle;
+	struct bo bo;
+
+	igt_assert(pages);
+	bo_create(fd, &bo, c);
+
+	for (unsigned int r = 0; r < ARRAY_SIZE(starts); r++)
+		for (uint64_t p = starts[r]; p < starts[r] + lens[r]; p++)
+			pages[count++] = p;
+	write_and_sync(fd, &bo, pages, count, 0x3000);
+
+	/* One memset() across a page boundary dirties both pages. */
+	straddle = c->npages / 4;
+	memset(bo.map + (straddle + 1) * page_size - 16, 0x5a, 32);
+	bit_set(want, straddle);
+	bit_set(want, straddle + 1);
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	free(want);
+	free(pages);
+	bo_destroy(fd, &bo);
+}
+
+static void test_every_page(int fd, const struct config *c)
+{
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	for (unsigned int round = 0; round < 3; round++) {
+		for (uint64_t p = 0; p < bo.npages; p++)
+			write_page(bo.map, p, 0x4000 + round);
+		sync_expect(fd, bo.handle, bo.npages, NULL);
+		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	}
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	bo_destroy(fd, &bo);
+}
+
+static void test_first_and_last(int fd, const struct config *c)
+{
+	uint64_t pages[] = { 0, c->npages - 1 };
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	write_and_sync(fd, &bo, &pages[0], 1, 0x5000);
+	write_and_sync(fd, &bo, &pages[1], 1, 0x5001);
+	write_and_sync(fd, &bo, pages, 2, 0x5002);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	bo_destroy(fd, &bo);
+}
+
+static uint64_t read_all(const struct bo *bo)
+{
+	uint32_t *p = (uint32_t *)bo->map;
+	uint64_t sum = 0;
+
+	/* Atomic loads, so that the compiler keeps every read. */
+	for (uint64_t w = 0; w < bo->size / 4; w++)
+		sum += __atomic_load_n(&p[w], __ATOMIC_RELAXED);
+
+	return sum;
+}
+
+static void test_reads_only(int fd, const struct config *c)
+{
+	uint64_t page = 1;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+
+	/* Fresh BO: reads fault pages in, and that is no write. */
+	igt_assert_eq_u64(read_all(&bo), 0);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	/* After a write and a sync, reads again copy nothing. */
+	write_and_sync(fd, &bo, &page, 1, 0x6000);
+	igt_assert_neq_u64(read_all(&bo), 0);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	igt_assert_neq_u64(read_all(&bo), 0);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	bo_destroy(fd, &bo);
+}
+
+static void test_two_mappings(int fd, const struct config *c)
+{
+	uint8_t *want = bits_alloc(c->npages);
+	uint8_t *second;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	second = vttm_gem_mmap(fd, bo.handle, bo.size, PROT_READ | PROT_WRITE);
+
+	write_page(bo.map, 2, 0x7000);
+	write_page(second, 9, 0x7001);
+	write_page(second, c->npages - 2, 0x7002);
+	bit_set(want, 2);
+	bit_set(want, 9);
+	bit_set(want, c->npages - 2);
+	igt_assert(!memcmp(bo.map, second, bo.size));
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	/* The same page through both, then each alone. */
+	memset(want, 0, vttm_bitmap_bytes(bo.npages));
+	write_page(bo.map, 4, 0x7003);
+	write_page(second, 4, 0x7004);
+	bit_set(want, 4);
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, second, bo.size);
+
+	for (unsigned int round = 0; round < 2; round++) {
+		uint64_t page = 20 + round;
+
+		write_page(round ? second : bo.map, page, 0x7005 + round);
+		memset(want, 0, vttm_bitmap_bytes(bo.npages));
+		bit_set(want, page);
+		sync_expect(fd, bo.handle, bo.npages, want);
+		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	}
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	munmap(second, bo.size);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+/*
+ * After a writable mapping went away (munmap, a child's exit), MKWRITE
+ * must still report exactly what was written; PAGETABLE may report every
+ * page the mapping covered (ttm_bo_dirty_vm_close()), but no other.
+ */
+static void sync_expect_after_close(int fd, struct bo *bo, uint32_t method,
+				    const uint8_t *written,
+				    const uint8_t *covered)
+{
+	bool exact = method == VTTM_METHOD_MKWRITE;
+	uint64_t copied;
+
+	copied = __sync_expect(fd, bo->handle, bo->npages, written, covered,
+			       exact);
+	igt_debug("%s: %llu pages copied\n",
+		  exact ? "mkwrite" : "pagetable",
+		  (unsigned long long)copied);
+	assert_device_eq(fd, bo->handle, bo->map, bo->size);
+}
+
+static void test_fork_child(int fd, const struct config *c)
+{
+	uint8_t *want = bits_alloc(c->npages);
+	uint8_t *all = alloc_bytes(vttm_bitmap_bytes(c->npages), 0xff);
+	const uint64_t pages[] = { 3, 17, c->npages - 5 };
+	uint32_t method;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	/* Some pages present and synced before the fork. */
+	write_and_sync(fd, &bo, pages, 1, 0x8000);
+	method = active_method(fd, bo.handle);
+
+	igt_fork(child, 1) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(pages); i++)
+			write_page(bo.map, pages[i], 0x8001);
+	}
+	igt_waitchildren();
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(pages); i++) {
+		uint32_t *p = (uint32_t *)(bo.map + pages[i] * page_size);
+
+		igt_assert_eq_u32(p[0], pattern_word(0x8001,
+						     pages[i] * page_size / 4));
+		bit_set(want, pages[i]);
+	}
+	sync_expect_after_close(fd, &bo, method, want, all);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	free(all);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static void test_ro_mapping_between_writers(int fd, const struct config *c)
+{
+	uint8_t *want = bits_alloc(c->npages);
+	uint8_t *first, *ro, *last;
+	uint32_t handle;
+	uint64_t size = c->npages * page_size;
+	struct bo bo;
+
+	handle = vttm_gem_create_method(fd, size, c->method);
+	first = vttm_gem_mmap(fd, handle, size, PROT_READ | PROT_WRITE);
+	ro = vttm_gem_mmap(fd, handle, size, PROT_READ);
+	last = vttm_gem_mmap(fd, handle, size, PROT_READ | PROT_WRITE);
+	bo = (struct bo){ handle, c->npages, size, last };
+
+	for (unsigned int round = 0; round < 3; round++) {
+		uint64_t a = 1 + round * 7, b = c->npages - 2 - round * 5;
+
+		memset(want, 0, vttm_bitmap_bytes(c->npages));
+		write_page(first, a, 0x9000 + round);
+		write_page(last, b, 0x9100 + round);
+		bit_set(want, a);
+		bit_set(want, b);
+		/* Reads through the read-only mapping see both writes. */
+		igt_assert(!memcmp(ro, first, size));
+		igt_assert(!memcmp(ro, last, size));
+		sync_expect(fd, handle, c->npages, want);
+		assert_device_eq(fd, handle, ro, size);
+	}
+	igt_assert_neq_u64(read_all(&bo), 0);
+	sync_expect_nothing(fd, handle, c->npages);
+
+	munmap(first, size);
+	munmap(ro, size);
+	munmap(last, size);
+	gem_close(fd, handle);
+	free(want);
+}
+
+static void test_proc_self_mem(int fd, const struct config *c)
+{
+	uint8_t *want = bits_alloc(c->npages);
+	uint64_t pages[] = { 6, c->npages - 3 };
+	uint8_t *buf = alloc_bytes(page_size, 0);
+	int mem;
+	struct bo bo;
+
+	mem = open("/proc/self/mem", O_RDWR);
+	igt_require_fd(mem);
+	bo_create(fd, &bo, c);
+	/* Mapped and written before, so the pages are not fresh. */
+	write_and_sync(fd, &bo, pages, 2, 0xa000);
+
+	for (unsigned int round = 0; round < 2; round++) {
+		uint64_t page = pages[round];
+		uint64_t addr = to_user_pointer(bo.map + page * page_size);
+		uint32_t *w = (uint32_t *)buf;
+
+		for (uint64_t i = 0; i < page_size / 4; i++)
+			w[i] = pattern_word(0xa100 + round,
+					    page * page_size / 4 + i);
+		igt_assert_eq_s64(pwrite(mem, buf, page_size, addr),
+				  (long long)page_size);
+		igt_assert(!memcmp(bo.map + page * page_size, buf,
+				   page_size));
+
+		memset(want, 0, vttm_bitmap_bytes(c->npages));
+		bit_set(want, page);
+		sync_expect(fd, bo.handle, bo.npages, want);
+		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	}
+
+	/* Part of two pages at once, across the boundary. */
+	memset(buf, 0x3c, 64);
+	igt_assert_eq_s64(pwrite(mem, buf, 64,
+				 to_user_pointer(bo.map + 11 * page_size - 32)),
+			  64);
+	memset(want, 0, vttm_bitmap_bytes(c->npages));
+	bit_set(want, 10);
+	bit_set(want, 11);
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	close(mem);
+	free(buf);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static void test_private_refused(int fd, const struct config *c)
+{
+	uint64_t page = 7;
+	struct bo bo;
+	void *ptr;
+
+	bo_create(fd, &bo, c);
+	ptr = mmap(NULL, bo.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+		   vttm_gem_mmap_offset(fd, bo.handle));
+	igt_assert(ptr == MAP_FAILED);
+	igt_assert_eq(errno, EINVAL);
+
+	/* Tracking of the shared mapping is unaffected. */
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	write_and_sync(fd, &bo, &page, 1, 0xb000);
+	bo_destroy(fd, &bo);
+}
+
+static void test_munmap(int fd, const struct config *c)
+{
+	uint8_t *want = bits_alloc(c->npages);
+	uint8_t *covered = bits_alloc(c->npages);
+	const uint64_t first = 8, count = 16;
+	uint8_t *part;
+	uint32_t method;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	write_and_sync(fd, &bo, &first, 1, 0xc000);
+
+	/*
+	 * A second mapping of the first @count pages only: GEM looks the
+	 * offset up exactly, so a mapping must start at the BO's start.
+	 */
+	part = mmap(NULL, count * page_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, vttm_gem_mmap_offset(fd, bo.handle));
+	igt_assert(part != MAP_FAILED);
+	for (uint64_t p = 0; p < count; p++)
+		bit_set(covered, p);
+
+	/* Two pages through it, one through the whole mapping. */
+	write_page(part, 2, 0xc001);
+	write_page(part, count - 1, 0xc002);
+	write_page(bo.map, first + count + 4, 0xc003);
+	bit_set(want, 2);
+	bit_set(want, count - 1);
+	bit_set(want, first + count + 4);
+	bit_set(covered, first + count + 4);
+
+	munmap(part, count * page_size);
+	method = active_method(fd, bo.handle);
+	sync_expect_after_close(fd, &bo, method, want, covered);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	free(covered);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static void test_set_method_bad(int fd, const struct config *c)
+{
+	struct drm_vttm_gem_info before, after;
+	struct drm_vttm_gem_set_method arg;
+	uint8_t *want = bits_alloc(c->npages);
+	const uint32_t bad_methods[] = { VTTM_METHOD_NONE, 99, 4, ~0u };
+	uint32_t closed;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	write_page(bo.map, 3, 0xe000);
+	bit_set(want, 3);
+	closed = vttm_gem_create(fd, page_size);
+	gem_close(fd, closed);
+
+	vttm_gem_info(fd, bo.handle, &before);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_methods); i++) {
+		arg = (struct drm_vttm_gem_set_method){
+			.handle = bo.handle,
+			.method = bad_methods[i],
+		};
+		igt_assert_eq(__vttm_gem_set_method(fd, &arg), -EINVAL);
+	}
+	for (uint32_t m = VTTM_METHOD_AUTO; m <= VTTM_METHOD_PAGETABLE; m++) {
+		const uint32_t handles[] = { 0, closed, ~0u };
+
+		for (unsigned int i = 0; i < ARRAY_SIZE(handles); i++) {
+			arg = (struct drm_vttm_gem_set_method){
+				.handle = handles[i],
+				.method = m,
+			};
+			igt_assert_eq(__vttm_gem_set_method(fd, &arg),
+				      -ENOENT);
+		}
+	}
+	vttm_gem_info(fd, bo.handle, &after);
+	igt_assert(!memcmp(&before, &after, sizeof(before)));
+
+	/* The pending write still arrives, exactly. */
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static void test_set_method_on_none(int fd)
+{
+	struct drm_vttm_gem_info before, after;
+	struct drm_vttm_gem_set_method arg;
+	struct bo bo;
+
+	bo.npages = BO_PAGES;
+	bo.size = BO_PAGES * page_size;
+	bo.handle = vttm_gem_create_method(fd, bo.size, VTTM_METHOD_NONE);
+	bo.map = vttm_gem_mmap(fd, bo.handle, bo.size, PROT_READ | PROT_WRITE);
+	write_page(bo.map, 3, 0xe100);
+
+	vttm_gem_info(fd, bo.handle, &before);
+	for (uint32_t m = VTTM_METHOD_AUTO; m <= VTTM_METHOD_NONE; m++) {
+		arg = (struct drm_vttm_gem_set_method){
+			.handle = bo.handle,
+			.method = m,
+		};
+		igt_assert_eq(__vttm_gem_set_method(fd, &arg), -EINVAL);
+	}
+	vttm_gem_info(fd, bo.handle, &after);
+	igt_assert(!memcmp(&before, &after, sizeof(before)));
+	igt_assert_eq_u32(after.method, VTTM_METHOD_NONE);
+	igt_assert_eq_u32(after.active_method, VTTM_METHOD_NONE);
+
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	bo_destroy(fd, &bo);
+}
+
+static void test_none_copies_everything(int fd)
+{
+	struct drm_vttm_gem_info info;
+	struct bo bo;
+
+	bo.npages = BO_PAGES;
+	bo.size = BO_PAGES * page_size;
+	bo.handle = vttm_gem_create_method(fd, bo.size, VTTM_METHOD_NONE);
+	bo.map = vttm_gem_mmap(fd, bo.handle, bo.size, PROT_READ | PROT_WRITE);
+
+	vttm_gem_info(fd, bo.handle, &info);
+	igt_assert_eq_u32(info.method, VTTM_METHOD_NONE);
+	igt_assert_eq_u32(info.active_method, VTTM_METHOD_NONE);
+
+	/* Nothing written, one page, every page: always the whole BO. */
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	write_page(bo.map, 9, 0xf000);
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	for (uint64_t p = 0; p < bo.npages; p++)
+		write_page(bo.map, p, 0xf001);
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+
+	vttm_gem_info(fd, bo.handle, &info);
+	igt_assert_eq_u64(info.syncs, 4);
+	igt_assert_eq_u64(info.pages_copied, 4 * BO_PAGES);
+	igt_assert_eq_u64(info.scans, 0);
+	bo_destroy(fd, &bo);
+}
+
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	const char *desc;
+	void (*fn)(int fd, const struct config *c);
+} tests[] = {
+	{ "one-page-written-copies-exactly-that-page",
+	  "One page written: a sync copies exactly it, the next one nothing.",
+	  test_one_page },
+	{ "random-sparse-pages-copy-exactly",
+	  "Seeded random sparse pages: each sync copies exactly them.",
+	  test_random_sparse },
+	{ "contiguous-runs-copy-exactly",
+	  "Runs of pages and a write across a page boundary copy exactly.",
+	  test_contiguous_runs },
+	{ "every-page-written-copies-every-page",
+	  "Every page written: every page copied, then nothing.",
+	  test_every_page },
+	{ "first-and-last-page-copy-exactly",
+	  "The first and the last page are tracked like any other.",
+	  test_first_and_last },
+	{ "reads-only-copy-nothing",
+	  "Reads through the mapping, fresh or not, copy nothing.",
+	  test_reads_only },
+	{ "two-mappings-copy-exactly",
+	  "Writes through two mappings of one BO copy exactly.",
+	  test_two_mappings },
+	{ "fork-child-writes-reach-the-device",
+	  "A forked child's writes through the inherited mapping are copied.",
+	  test_fork_child },
+	{ "read-only-mapping-between-writers",
+	  "A read-only mapping between two written ones loses no write.",
+	  test_ro_mapping_between_writers },
+	{ "proc-self-mem-writes-copy-exactly",
+	  "Writes through /proc/self/mem reach the device on the next sync.",
+	  test_proc_self_mem },
+	{ "writable-private-mmap-is-refused",
+	  "MAP_PRIVATE with PROT_WRITE fails with EINVAL.",
+	  test_private_refused },
+	{ "writes-before-munmap-reach-the-device",
+	  "Writes through an unmapped partial mapping are copied.",
+	  test_munmap },
+	{ "set-method-rejects-bad-input",
+	  "SET_METHOD rejects bad methods and handles, changing nothing.",
+	  test_set_method_bad },
+};
+
+igt_main
+{
+	int fd = -1;
+
+	igt_fixture {
+		page_size = sysconf(_SC_PAGESIZE);
+		fd = drm_open_vttm();
+	}
+
+	for (unsigned int t = 0; t < ARRAY_SIZE(tests); t++) {
+		igt_describe(tests[t].desc);
+		igt_subtest_with_dynamic(tests[t].name) {
+			for (unsigned int i = 0; i < ARRAY_SIZE(configs); i++)
+				igt_dynamic(configs[i].name)
+					tests[t].fn(fd, &configs[i]);
+		}
+	}
+
+	igt_describe("An untracked BO copies every page on every sync.");
+	igt_subtest("none-copies-every-page")
+		test_none_copies_everything(fd);
+
+	igt_describe("SET_METHOD on an untracked BO fails and changes nothing.");
+	igt_subtest("set-method-on-none-is-refused")
+		test_set_method_on_none(fd);
+
+	igt_fixture {
+		close(fd);
+	}
+}
