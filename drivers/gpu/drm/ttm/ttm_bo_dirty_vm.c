@@ -133,13 +133,21 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct ttm_buffer_object *bo = vma->vm_private_data;
 	pgoff_t page = ttm_bo_dirty_vm_page(vmf, bo);
+	unsigned int flags = vmf->flags;
 	unsigned long pfn;
 	vm_fault_t ret;
 	int idx;
 
+	/*
+	 * The core's pfn_mkwrite path passes the fault's retry flags on but
+	 * does not expect mmap_lock to be dropped: after a VM_FAULT_RETRY it
+	 * would go on to make the PTE writable, unlocked and unrecorded.
+	 * Wait for the reservation (and an idle BO) instead.
+	 */
+	vmf->flags &= ~(FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_RETRY_NOWAIT);
 	ret = ttm_bo_vm_reserve(bo, vmf);
 	if (ret)
-		return ret;
+		goto out_flags;
 
 	if (!bo->dirty) {
 		/* Untracked: let the core make the PTE writable. */
@@ -164,16 +172,16 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 	 */
 	ret = ttm_bo_vm_fault_reserved(vmf, vm_get_page_prot(vma->vm_flags),
 				       1);
-	if (!(ret & (VM_FAULT_ERROR | VM_FAULT_RETRY))) {
+	if (!(ret & VM_FAULT_ERROR)) {
 		pfn = ttm_bo_dirty_vm_pfn(bo, page);
 		ret = vmf_insert_mixed_mkwrite(vma, vmf->address,
 					       __pfn_to_pfn_t(pfn, PFN_SPECIAL));
 	}
 	drm_dev_exit(idx);
-	if (ttm_bo_dirty_vm_unlocked(ret, vmf))
-		return ret;
 out_unlock:
 	dma_resv_unlock(bo->base.resv);
+out_flags:
+	vmf->flags = flags;
 	return ret;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_vm_mkwrite);
