@@ -10,6 +10,8 @@
  * Nothing here depends on timing.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -620,6 +622,157 @@ static void test_munmap(int fd, const struct config *c)
 	bo_destroy(fd, &bo);
 }
 
+/*
+ * Forced switches between syncs, with writes before and after each one
+ * and no sync in between: every sync still copies exactly what was
+ * written, whichever method recorded it.
+ */
+static void test_switch_between_syncs(int fd, const struct config *c)
+{
+	uint64_t state = 0x5317c400u + c->npages + c->method;
+	uint8_t *want = bits_alloc(c->npages);
+	struct drm_vttm_gem_info before, after;
+	unsigned int round;
+	struct bo bo;
+
+	igt_info("seed %#llx\n", (unsigned long long)state);
+	bo_create(fd, &bo, c);
+	vttm_gem_info(fd, bo.handle, &before);
+
+	for (round = 0; round < 16; round++) {
+		uint32_t m = round % 2 ? VTTM_METHOD_PAGETABLE :
+					 VTTM_METHOD_MKWRITE;
+
+		memset(want, 0, vttm_bitmap_bytes(bo.npages));
+		for (unsigned int half = 0; half < 2; half++) {
+			unsigned int count = 1 + prng_next(&state) % 6;
+
+			for (unsigned int i = 0; i < count; i++) {
+				uint64_t p = prng_next(&state) % bo.npages;
+
+				write_page(bo.map, p, 0x10000 + round);
+				bit_set(want, p);
+			}
+			if (!half)
+				vttm_gem_set_method(fd, bo.handle, m);
+		}
+		igt_assert_eq_u32(active_method(fd, bo.handle), m);
+		sync_expect(fd, bo.handle, bo.npages, want);
+		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	}
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	vttm_gem_info(fd, bo.handle, &after);
+	igt_assert_lte_u64(before.switches + 15, after.switches);
+	igt_assert_eq_u32(after.method, VTTM_METHOD_PAGETABLE);
+
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+/* ------------------------------------------------------------------ */
+/* Method switches under concurrent writers                           */
+/* ------------------------------------------------------------------ */
+
+#define WRITERS		2
+#define STORES		2000
+
+struct writer {
+	pthread_t thread;
+	uint8_t *map;
+	uint64_t npages;
+	uint64_t seed;
+	uint32_t *last;		/* per page: last sequence number stored */
+	int done;
+};
+
+/* Word of each page a writer stores into: its own, so none collide. */
+static uint64_t writer_word(unsigned int id, uint64_t page)
+{
+	return page * (page_size / 4) + 1 + id * 8;
+}
+
+static void *writer_fn(void *arg)
+{
+	struct writer *w = arg;
+	unsigned int id = w->seed & 0xff;
+	uint32_t *map = (uint32_t *)w->map;
+
+	for (uint32_t seq = 1; seq <= STORES; seq++) {
+		uint64_t page = prng_next(&w->seed) % w->npages;
+
+		__atomic_store_n(&map[writer_word(id, page)],
+				 (id + 1) << 24 | seq, __ATOMIC_RELAXED);
+		w->last[page] = (id + 1) << 24 | seq;
+		if (seq % 64 == 0)
+			sched_yield();
+	}
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+
+	return NULL;
+}
+
+static void test_switch_under_writers(int fd, const struct config *c)
+{
+	struct writer w[WRITERS];
+	struct drm_vttm_gem_info before, after;
+	uint64_t page = 5;
+	unsigned int iter = 0;
+	struct bo bo;
+	bool done;
+
+	bo_create(fd, &bo, c);
+	vttm_gem_info(fd, bo.handle, &before);
+
+	for (unsigned int i = 0; i < WRITERS; i++) {
+		w[i].map = bo.map;
+		w[i].npages = bo.npages;
+		w[i].seed = 0xabcd0000ull + i * 0x100 + i;
+		w[i].last = calloc(bo.npages, sizeof(uint32_t));
+		w[i].done = 0;
+		igt_assert(w[i].last);
+		igt_assert_eq(pthread_create(&w[i].thread, NULL, writer_fn,
+					     &w[i]), 0);
+	}
+
+	/* At least a few switches, and on until the writers are done. */
+	do {
+		vttm_gem_sync(fd, bo.handle);
+		vttm_gem_set_method(fd, bo.handle, iter % 2 ?
+				    VTTM_METHOD_PAGETABLE :
+				    VTTM_METHOD_MKWRITE);
+		done = true;
+		for (unsigned int i = 0; i < WRITERS; i++)
+			done &= __atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE);
+	} while (++iter < 8 || !done);
+
+	for (unsigned int i = 0; i < WRITERS; i++)
+		igt_assert_eq(pthread_join(w[i].thread, NULL), 0);
+	igt_info("%u syncs and switches\n", iter);
+
+	vttm_gem_sync(fd, bo.handle);
+
+	/* The mapping holds each writer's last store to each page. */
+	for (unsigned int i = 0; i < WRITERS; i++) {
+		const uint32_t *map = (const uint32_t *)bo.map;
+
+		for (uint64_t p = 0; p < bo.npages; p++)
+			igt_assert_eq_u32(map[writer_word(i, p)], w[i].last[p]);
+		free(w[i].last);
+	}
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	vttm_gem_info(fd, bo.handle, &after);
+	igt_assert_lt_u64(before.switches, after.switches);
+	igt_assert_eq_u32(after.method, iter % 2 ? VTTM_METHOD_MKWRITE :
+						   VTTM_METHOD_PAGETABLE);
+
+	/* Tracking is still exact after all that. */
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	write_and_sync(fd, &bo, &page, 1, 0xd000);
+	bo_destroy(fd, &bo);
+}
+
 static void test_set_method_bad(int fd, const struct config *c)
 {
 	struct drm_vttm_gem_info before, after;
@@ -771,6 +924,12 @@ static const struct {
 	{ "writes-before-munmap-reach-the-device",
 	  "Writes through an unmapped partial mapping are copied.",
 	  test_munmap },
+	{ "method-switches-between-syncs-copy-exactly",
+	  "Forced switches between syncs: each sync copies exactly.",
+	  test_switch_between_syncs },
+	{ "method-switches-under-writers-lose-nothing",
+	  "Forced switches while two threads write lose no write.",
+	  test_switch_under_writers },
 	{ "set-method-rejects-bad-input",
 	  "SET_METHOD rejects bad methods and handles, changing nothing.",
 	  test_set_method_bad },
