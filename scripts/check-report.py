@@ -37,6 +37,9 @@ KERNEL_BAD = [
 
 IGT_SUBTEST = re.compile(
     r'^Subtest (\S+): (SUCCESS|FAIL|SKIP|CRASH|TIMEOUT)\b')
+IGT_STARTING = re.compile(r'^Starting subtest: (\S+)')
+IGT_DYNAMIC = re.compile(
+    r'^Dynamic subtest (\S+): (SUCCESS|FAIL|SKIP|CRASH|TIMEOUT)\b')
 
 
 class Report:
@@ -121,6 +124,8 @@ def report_kunit(rep, console):
 def report_igt(rep, lines, tests):
     seen = set()
     current = None
+    subtest = None
+    dynamics = 0
     subtests = 0
     for line in lines or []:
         m = re.match(r'^### begin (\S+)', line)
@@ -141,10 +146,26 @@ def report_igt(rep, lines, tests):
                 rep.add('FAIL', f'igt/{name}', f'exit {rc}')
             current = None
             continue
+        m = IGT_STARTING.match(line)
+        if m:
+            subtest, dynamics = m.group(1), 0
+            continue
+        # Dynamic subtests count one by one; their parent only if it
+        # failed on its own or had none.
+        m = IGT_DYNAMIC.match(line)
+        if m and current and subtest:
+            subtests += 1
+            dynamics += 1
+            st = {'SUCCESS': 'ok', 'SKIP': 'SKIP'}.get(m.group(2), 'FAIL')
+            rep.add(st, f'igt/{current}/{subtest}/{m.group(1)}',
+                    '' if st != 'FAIL' else m.group(2))
+            continue
         m = IGT_SUBTEST.match(line)
         if m and current:
             subtests += 1
             st = {'SUCCESS': 'ok', 'SKIP': 'SKIP'}.get(m.group(2), 'FAIL')
+            if dynamics and st != 'FAIL':
+                continue
             rep.add(st, f'igt/{current}/{m.group(1)}',
                     '' if st != 'FAIL' else m.group(2))
     for t in tests:
