@@ -70,23 +70,6 @@ static void write_pages(void *dst, const unsigned int *pages,
 		write_pattern(dst, pages[i] * page_size, page_size, seed);
 }
 
-static void assert_bytes_eq(const void *got, const void *want, uint64_t size,
-			    const char *what)
-{
-	const uint8_t *g = got, *w = want;
-	uint64_t i;
-
-	if (!memcmp(g, w, size))
-		return;
-
-	for (i = 0; g[i] == w[i]; i++)
-		;
-	igt_assert_f(false,
-		     "%s differs at byte %#llx (page %llu): got %#04x, want %#04x\n",
-		     what, (unsigned long long)i,
-		     (unsigned long long)(i / page_size), g[i], w[i]);
-}
-
 static void *alloc_bytes(uint64_t size, int fill)
 {
 	void *p = malloc(size);
@@ -104,7 +87,7 @@ static void assert_device_eq(int fd, uint32_t handle, const void *want,
 	void *got = alloc_bytes(size, 0xa5);
 
 	vttm_device_read(fd, handle, 0, got, size);
-	assert_bytes_eq(got, want, size, "device copy");
+	vttm_assert_bytes_eq(got, want, size, "device copy");
 	free(got);
 }
 
@@ -431,7 +414,7 @@ static void test_create_zeroed(int fd)
 	bo_create(fd, &bo, 16);
 	zero = alloc_bytes(bo.size, 0);
 
-	assert_bytes_eq(bo.map, zero, bo.size, "new BO's CPU mapping");
+	vttm_assert_bytes_eq(bo.map, zero, bo.size, "new BO's CPU mapping");
 	assert_device_zero(fd, bo.handle, bo.size);
 
 	free(zero);
@@ -675,8 +658,8 @@ static void test_two_mappings(int fd)
 		write_pattern(map, n * page_size, page_size, 0x2b2b0001);
 		write_pattern(want, n * page_size, page_size, 0x2b2b0001);
 	}
-	assert_bytes_eq(bo.map, want, bo.size, "first mapping");
-	assert_bytes_eq(second, want, bo.size, "second mapping");
+	vttm_assert_bytes_eq(bo.map, want, bo.size, "first mapping");
+	vttm_assert_bytes_eq(second, want, bo.size, "second mapping");
 
 	sync_expect(fd, bo.handle, bo.npages, NULL);
 	assert_device_eq(fd, bo.handle, want, bo.size);
@@ -796,8 +779,8 @@ static void test_device_read_ranges(int fd)
 	for (unsigned int i = 0; i < ARRAY_SIZE(r); i++) {
 		memset(buf, 0xa5, bo.size + 16);
 		vttm_device_read(fd, bo.handle, r[i].offset, buf, r[i].size);
-		assert_bytes_eq(buf, bo.map + r[i].offset, r[i].size,
-				"device read");
+		vttm_assert_bytes_eq(buf, bo.map + r[i].offset, r[i].size,
+				     "device read");
 		/* and not a byte more */
 		for (uint64_t j = r[i].size; j < r[i].size + 16; j++)
 			igt_assert_eq(buf[j], 0xa5);
@@ -856,7 +839,7 @@ static void test_dumb_round_trip(int fd)
 	want = alloc_bytes(size, 0);
 	write_pattern(want, 0, size, 0xd0d00001);
 	ptr = map_dumb(fd, create.handle, create.size);
-	assert_bytes_eq(ptr, want, size, "dumb buffer");
+	vttm_assert_bytes_eq(ptr, want, size, "dumb buffer");
 	munmap(ptr, create.size);
 
 	destroy.handle = create.handle;
@@ -943,7 +926,7 @@ static void test_prime_child(int fd)
 	igt_waitchildren();
 	close(dmabuf);
 
-	assert_bytes_eq(bo.map, want, bo.size, "parent's mapping");
+	vttm_assert_bytes_eq(bo.map, want, bo.size, "parent's mapping");
 	assert_device_zero(fd, bo.handle, bo.size);
 
 	sync_expect(fd, bo.handle, bo.npages, NULL);
@@ -977,7 +960,7 @@ static void test_dma_buf_mmap(int fd)
 	close(dmabuf);
 
 	/* the same pages as the BO's own mapping, tracked the same way */
-	assert_bytes_eq(bo.map, want, bo.size, "BO mapping");
+	vttm_assert_bytes_eq(bo.map, want, bo.size, "BO mapping");
 	assert_device_zero(fd, bo.handle, bo.size);
 	sync_expect(fd, bo.handle, bo.npages, NULL);
 	assert_device_eq(fd, bo.handle, want, bo.size);

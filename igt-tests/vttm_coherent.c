@@ -103,23 +103,6 @@ static uint64_t prng_next(uint64_t *state)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-static void assert_bytes_eq(const void *got, const void *want, uint64_t size,
-			    const char *what)
-{
-	const uint8_t *g = got, *w = want;
-	uint64_t i;
-
-	if (!memcmp(g, w, size))
-		return;
-
-	for (i = 0; g[i] == w[i]; i++)
-		;
-	igt_assert_f(false,
-		     "%s differs at byte %#llx (page %llu): got %#04x, want %#04x\n",
-		     what, (unsigned long long)i,
-		     (unsigned long long)(i / page_size), g[i], w[i]);
-}
-
 /* The whole device copy of @handle must equal @want. */
 static void assert_device_eq(int fd, uint32_t handle, const void *want,
 			     uint64_t size)
@@ -127,7 +110,7 @@ static void assert_device_eq(int fd, uint32_t handle, const void *want,
 	void *got = alloc_bytes(size, 0xa5);
 
 	vttm_device_read(fd, handle, 0, got, size);
-	assert_bytes_eq(got, want, size, "device copy");
+	vttm_assert_bytes_eq(got, want, size, "device copy");
 	free(got);
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "igt.h"
 #include "igt_vttm.h"
@@ -291,4 +292,30 @@ void vttm_gem_set_method(int fd, uint32_t handle, uint32_t method)
 	};
 
 	igt_assert_eq(__vttm_gem_set_method(fd, &arg), 0);
+}
+
+/**
+ * vttm_assert_bytes_eq:
+ * @got: bytes read back
+ * @want: bytes expected
+ * @size: number of bytes
+ * @what: what is compared, for the failure message
+ *
+ * Fails the subtest naming the first differing byte and its page.
+ */
+void vttm_assert_bytes_eq(const void *got, const void *want, uint64_t size,
+			  const char *what)
+{
+	const uint8_t *g = got, *w = want;
+	uint64_t i;
+
+	if (!memcmp(g, w, size))
+		return;
+
+	for (i = 0; g[i] == w[i]; i++)
+		;
+	igt_assert_f(false,
+		     "%s differs at byte %#llx (page %llu): got %#04x, want %#04x\n",
+		     what, (unsigned long long)i,
+		     (unsigned long long)(i / sysconf(_SC_PAGESIZE)), g[i], w[i]);
 }

@@ -43,6 +43,9 @@ void vttm_gem_info(int fd, uint32_t handle, struct drm_vttm_gem_info *info);
 int __vttm_gem_set_method(int fd, struct drm_vttm_gem_set_method *arg);
 void vttm_gem_set_method(int fd, uint32_t handle, uint32_t method);
 
+void vttm_assert_bytes_eq(const void *got, const void *want, uint64_t size,
+			  const char *what);
+
 /* Bytes of a sync bitmap for @npages pages: one bit each, rounded up. */
 static inline uint64_t vttm_bitmap_bytes(uint64_t npages)
 {
