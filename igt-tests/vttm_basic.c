@@ -33,23 +33,6 @@ static uint64_t page_size;
 /* ------------------------------------------------------------------ */
 
 /*
- * Content for 32-bit word @word of a BO: a mix of the word index and a
- * per-use seed, so that a page, a shifted range or an older pattern can
- * never be mistaken for the right one. Never zero, so every written
- * page differs from a fresh (zeroed) page.
- */
-static uint32_t pattern_word(uint32_t seed, uint64_t word)
-{
-	uint32_t x = seed ^ (uint32_t)((word + 1) * 0x9e3779b1u);
-
-	x ^= x >> 15;
-	x *= 0x2c1b3c6du;
-	x ^= x >> 12;
-
-	return x | 1;
-}
-
-/*
  * Plain CPU stores of the pattern into bytes [@offset, @offset + @len)
  * of @dst, where @dst maps (or mirrors) a whole BO. Offsets and lengths
  * are multiples of 4.
@@ -60,7 +43,7 @@ static void write_pattern(void *dst, uint64_t offset, uint64_t len,
 	uint32_t *p = dst;
 
 	for (uint64_t w = offset / 4; w < (offset + len) / 4; w++)
-		p[w] = pattern_word(seed, w);
+		p[w] = vttm_pattern_word(seed, w);
 }
 
 static void write_pages(void *dst, const unsigned int *pages,

@@ -48,18 +48,6 @@ static const struct config configs[] = {
 /* Patterns, bitmaps and checks                                       */
 /* ------------------------------------------------------------------ */
 
-/* Never zero, and different for every word, seed and page. */
-static uint32_t pattern_word(uint32_t seed, uint64_t word)
-{
-	uint32_t x = seed ^ (uint32_t)((word + 1) * 0x9e3779b1u);
-
-	x ^= x >> 15;
-	x *= 0x2c1b3c6du;
-	x ^= x >> 12;
-
-	return x | 1;
-}
-
 /* Plain stores of the pattern into page @page of @map. */
 static void write_page(uint8_t *map, uint64_t page, uint32_t seed)
 {
@@ -67,7 +55,7 @@ static void write_page(uint8_t *map, uint64_t page, uint32_t seed)
 	uint64_t words = page_size / 4;
 
 	for (uint64_t w = page * words; w < (page + 1) * words; w++)
-		p[w] = pattern_word(seed, w);
+		p[w] = vttm_pattern_word(seed, w);
 }
 
 static void *alloc_bytes(uint64_t size, int fill)
@@ -445,8 +433,9 @@ static void test_fork_child(int fd, const struct config *c)
 	for (unsigned int i = 0; i < ARRAY_SIZE(pages); i++) {
 		uint32_t *p = (uint32_t *)(bo.map + pages[i] * page_size);
 
-		igt_assert_eq_u32(p[0], pattern_word(0x8001,
-						     pages[i] * page_size / 4));
+		igt_assert_eq_u32(p[0],
+				  vttm_pattern_word(0x8001,
+						    pages[i] * page_size / 4));
 		bit_set(want, pages[i]);
 	}
 	sync_expect_after_close(fd, &bo, method, want, all);
@@ -515,8 +504,8 @@ static void test_proc_self_mem(int fd, const struct config *c)
 		uint32_t *w = (uint32_t *)buf;
 
 		for (uint64_t i = 0; i < page_size / 4; i++)
-			w[i] = pattern_word(0xa100 + round,
-					    page * page_size / 4 + i);
+			w[i] = vttm_pattern_word(0xa100 + round,
+						 page * page_size / 4 + i);
 		igt_assert_eq_s64(pwrite(mem, buf, page_size, addr),
 				  (long long)page_size);
 		igt_assert(!memcmp(bo.map + page * page_size, buf,

@@ -319,3 +319,25 @@ void vttm_assert_bytes_eq(const void *got, const void *want, uint64_t size,
 		     what, (unsigned long long)i,
 		     (unsigned long long)(i / sysconf(_SC_PAGESIZE)), g[i], w[i]);
 }
+
+/**
+ * vttm_pattern_word:
+ * @seed: per-use seed
+ * @word: index of the 32-bit word in the BO
+ *
+ * Content for a word of a BO: a mix of the index and the seed, so that a
+ * page, a shifted range or an older pattern is never mistaken for the
+ * right one. Never zero, so a written page differs from a fresh one.
+ *
+ * Returns: the word's value.
+ */
+uint32_t vttm_pattern_word(uint32_t seed, uint64_t word)
+{
+	uint32_t x = seed ^ (uint32_t)((word + 1) * 0x9e3779b1u);
+
+	x ^= x >> 15;
+	x *= 0x2c1b3c6du;
+	x ^= x >> 12;
+
+	return x | 1;
+}

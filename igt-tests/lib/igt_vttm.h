@@ -43,6 +43,7 @@ void vttm_gem_info(int fd, uint32_t handle, struct drm_vttm_gem_info *info);
 int __vttm_gem_set_method(int fd, struct drm_vttm_gem_set_method *arg);
 void vttm_gem_set_method(int fd, uint32_t handle, uint32_t method);
 
+uint32_t vttm_pattern_word(uint32_t seed, uint64_t word);
 void vttm_assert_bytes_eq(const void *got, const void *want, uint64_t size,
 			  const char *what);
 
