@@ -552,7 +552,10 @@ extern int (*igt_ioctl)(int fd, unsigned long request, void *arg);
 /* DRM_IOCTL_GEM_CLOSE; asserts success and that @handle is not 0. */
 void gem_close(int fd, uint32_t handle);
 
-/* PRIME; all of these assert that the ioctl succeeds. */
+/*
+ * PRIME; all but prime_handle_to_fd_for_mmap(), which returns -1 instead,
+ * assert that the ioctl succeeds.
+ */
 int prime_handle_to_fd(int fd, uint32_t handle);
 int prime_handle_to_fd_for_mmap(int fd, uint32_t handle);
 uint32_t prime_fd_to_handle(int fd, int dma_buf_fd);

@@ -10,6 +10,7 @@
  * Nothing here depends on timing.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -196,17 +197,30 @@ static uint32_t active_method(int fd, uint32_t handle)
 	return info.active_method;
 }
 
+/*
+ * Write @pages through @map and the same into @shadow, the expected BO
+ * contents, if set; mark them in @want if set.
+ */
+static void write_pages(uint8_t *map, uint8_t *shadow, uint8_t *want,
+			const uint64_t *pages, unsigned int count,
+			uint32_t seed)
+{
+	for (unsigned int i = 0; i < count; i++) {
+		write_page(map, pages[i], seed);
+		if (shadow)
+			write_page(shadow, pages[i], seed);
+		if (want)
+			bit_set(want, pages[i]);
+	}
+}
+
 /* Write @pages, then expect a sync to copy exactly them, and only then. */
 static void write_and_sync(int fd, struct bo *bo, const uint64_t *pages,
 			   unsigned int count, uint32_t seed)
 {
 	uint8_t *want = bits_alloc(bo->npages);
 
-	for (unsigned int i = 0; i < count; i++) {
-		write_page(bo->map, pages[i], seed);
-		bit_set(want, pages[i]);
-	}
-
+	write_pages(bo->map, NULL, want, pages, count, seed);
 	sync_expect(fd, bo->handle, bo->npages, want);
 	assert_device_eq(fd, bo->handle, bo->map, bo->size);
 	free(want);
@@ -643,6 +657,210 @@ static void test_switch_between_syncs(int fd, const struct config *c)
 }
 
 /* ------------------------------------------------------------------ */
+/* Other ways in: a dma-buf mapping, a second process                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The dma-buf file of an exported BO maps the same pages as the BO's own
+ * mapping, and its writes must be tracked on the BO in the same way.
+ */
+static void test_dmabuf_mapping(int fd, const struct config *c)
+{
+	const uint64_t first[] = { 0, 5, c->npages / 2 + 1, c->npages - 1 };
+	const uint64_t via_dmabuf[] = { 2, c->npages / 2, c->npages - 3 };
+	const uint64_t via_gem[] = { 3, 13, c->npages - 2 };
+	uint8_t *want = bits_alloc(c->npages);
+	uint8_t *shadow, *dmap;
+	int dmabuf;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	shadow = alloc_bytes(bo.size, 0);
+	dmap = vttm_prime_mmap(fd, bo.handle, bo.size, PROT_READ | PROT_WRITE,
+			       &dmabuf);
+
+	/* Through the dma-buf only, synced through the GEM handle. */
+	write_pages(dmap, shadow, want, first, ARRAY_SIZE(first), 0x11000);
+	vttm_assert_bytes_eq(bo.map, shadow, bo.size, "GEM mapping");
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, shadow, bo.size);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	/* Through both at once, to different pages: the union. */
+	memset(want, 0, vttm_bitmap_bytes(bo.npages));
+	write_pages(dmap, shadow, want, via_dmabuf, ARRAY_SIZE(via_dmabuf),
+		    0x11001);
+	write_pages(bo.map, shadow, want, via_gem, ARRAY_SIZE(via_gem),
+		    0x11002);
+	vttm_assert_bytes_eq(dmap, shadow, bo.size, "dma-buf mapping");
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, shadow, bo.size);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	munmap(dmap, bo.size);
+	close(dmabuf);
+	free(shadow);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+/*
+ * Bounds the child's wait for the parent, so that a parent that failed
+ * mid-round does not leave it blocked; a passing run never comes near.
+ */
+#define CHILD_WAIT_MS	(60 * 1000)
+
+static void pipe_post(int wfd)
+{
+	igt_assert_eq(write(wfd, "", 1), 1);
+}
+
+/* Wait for one byte; false when the writer went away or time ran out. */
+static bool pipe_wait(int rfd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
+	char byte;
+
+	return poll(&pfd, 1, timeout_ms) == 1 && read(rfd, &byte, 1) == 1;
+}
+
+/* One round of test_prime_second_process(). */
+struct prime_round {
+	uint64_t parent[3];	/* written through the parent's mapping */
+	uint64_t child[3];	/* through the child's own */
+	bool child_syncs;
+};
+
+/*
+ * The child is another DRM client: its own file, its own handle for the
+ * BO, imported from @dmabuf, and its own mapping. It writes its pages,
+ * syncs if the round says so, tells the parent and stays, mapped, until
+ * the parent has checked.
+ */
+static void prime_child(int dmabuf, const struct bo *bo,
+			const struct prime_round *r, uint32_t seed,
+			uint8_t *shadow, uint8_t *want, int ready, int go)
+{
+	struct drm_vttm_gem_info info;
+	uint32_t handle;
+	uint8_t *map;
+	int cfd;
+
+	cfd = drm_open_vttm();
+	handle = prime_fd_to_handle(cfd, dmabuf);
+	vttm_gem_info(cfd, handle, &info);
+	igt_assert_eq_u64(info.size, bo->size);
+	map = vttm_gem_mmap(cfd, handle, bo->size, PROT_READ | PROT_WRITE);
+
+	write_pages(map, shadow, want, r->child, ARRAY_SIZE(r->child), seed);
+	if (r->child_syncs) {
+		/* The parent's writes are the BO's too: one dirty state. */
+		sync_expect(cfd, handle, bo->npages, want);
+		assert_device_eq(cfd, handle, shadow, bo->size);
+	}
+
+	pipe_post(ready);
+	igt_assert_f(pipe_wait(go, CHILD_WAIT_MS),
+		     "the parent never let the child go\n");
+
+	munmap(map, bo->size);
+	gem_close(cfd, handle);
+	close(cfd);
+}
+
+/*
+ * Writes of a second process, through a PRIME import on its own DRM file,
+ * are tracked on the BO, not per client: a sync by either reports the
+ * writes of both, and what one sync copied is gone for the other.
+ *
+ * The parent checks while the child is still mapped: once the child's
+ * mappings close, its own and the parent's it inherited and never uses,
+ * PAGETABLE reports every page they covered (see
+ * sync_expect_after_close()), which is checked after the child exits.
+ */
+static void test_prime_second_process(int fd, const struct config *c)
+{
+	const uint64_t n = c->npages;
+	const struct prime_round rounds[] = {
+		{ { 0, 6, n - 1 }, { 1, n / 2, n - 3 }, false },
+		{ { 3, n / 2 + 1, n - 2 }, { 4, 9, n - 4 }, true },
+	};
+	uint8_t *all = alloc_bytes(vttm_bitmap_bytes(n), 0xff);
+	uint8_t *none = bits_alloc(n);
+	uint8_t *want = bits_alloc(n);
+	uint8_t *shadow;
+	int dmabuf;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	shadow = alloc_bytes(bo.size, 0);
+	dmabuf = prime_handle_to_fd(fd, bo.handle);
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(rounds); i++) {
+		const struct prime_round *r = &rounds[i];
+		uint32_t seed = 0x12000 + i * 2, method;
+		int ready[2], go[2];
+
+		igt_assert_eq(pipe(ready), 0);
+		igt_assert_eq(pipe(go), 0);
+		memset(want, 0, vttm_bitmap_bytes(n));
+
+		/* Before the fork when the child syncs: it must see them. */
+		if (r->child_syncs)
+			write_pages(bo.map, shadow, want, r->parent,
+				    ARRAY_SIZE(r->parent), seed);
+
+		igt_fork(child, 1) {
+			close(ready[0]);
+			close(go[1]);
+			prime_child(dmabuf, &bo, r, seed + 1, shadow, want,
+				    ready[1], go[0]);
+		}
+		close(ready[1]);
+		close(go[0]);
+
+		if (!r->child_syncs)
+			write_pages(bo.map, shadow, want, r->parent,
+				    ARRAY_SIZE(r->parent), seed);
+		write_pages(shadow, NULL, want, r->child, ARRAY_SIZE(r->child),
+			    seed + 1);
+
+		if (!pipe_wait(ready[0], -1)) {
+			/* The child died: report why. */
+			igt_waitchildren();
+			igt_assert_f(false, "the child exited early\n");
+		}
+		close(ready[0]);
+
+		vttm_assert_bytes_eq(bo.map, shadow, bo.size,
+				     "parent's mapping");
+		if (r->child_syncs) {
+			sync_expect_nothing(fd, bo.handle, n);
+		} else {
+			sync_expect(fd, bo.handle, n, want);
+			sync_expect_nothing(fd, bo.handle, n);
+		}
+		assert_device_eq(fd, bo.handle, shadow, bo.size);
+
+		pipe_post(go[1]);
+		close(go[1]);
+		igt_waitchildren();
+
+		/* The child's mappings went away with nothing new in them. */
+		method = active_method(fd, bo.handle);
+		sync_expect_after_close(fd, &bo, method, none, all);
+		sync_expect_nothing(fd, bo.handle, n);
+	}
+
+	close(dmabuf);
+	free(shadow);
+	free(want);
+	free(none);
+	free(all);
+	bo_destroy(fd, &bo);
+}
+
+/* ------------------------------------------------------------------ */
 /* Method switches under concurrent writers                           */
 /* ------------------------------------------------------------------ */
 
@@ -902,6 +1120,12 @@ static const struct {
 	{ "method-switches-under-writers-lose-nothing",
 	  "Forced switches while two threads write lose no write.",
 	  test_switch_under_writers },
+	{ "dmabuf-mapping",
+	  "Writes through a dma-buf mapping, alone or with others, copy exactly.",
+	  test_dmabuf_mapping },
+	{ "prime-second-process",
+	  "A second process's writes via PRIME copy exactly, for either's sync.",
+	  test_prime_second_process },
 	{ "set-method-rejects-bad-input",
 	  "SET_METHOD rejects bad methods and handles, changing nothing.",
 	  test_set_method_bad },

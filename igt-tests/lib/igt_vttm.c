@@ -201,6 +201,36 @@ void *vttm_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot)
 	return ptr;
 }
 
+/**
+ * vttm_prime_mmap - export a BO as a dma-buf and map the dma-buf, MAP_SHARED
+ * @fd: vttm DRM fd
+ * @handle: GEM handle
+ * @size: bytes to map, from the start of the BO
+ * @prot: PROT_* flags
+ * @dmabuf: set to the dma-buf fd; the caller closes it
+ *
+ * The export asks for DRM_RDWR, without which the dma-buf file is
+ * read-only and a writable shared mapping of it is refused.
+ *
+ * Returns: the mapping; fails the test if the export or the mmap fails.
+ */
+void *vttm_prime_mmap(int fd, uint32_t handle, uint64_t size, int prot,
+		      int *dmabuf)
+{
+	void *ptr;
+
+	*dmabuf = prime_handle_to_fd_for_mmap(fd, handle);
+	igt_assert_f(*dmabuf >= 0, "export of handle %u failed: %s\n",
+		     handle, strerror(errno));
+
+	ptr = mmap(NULL, size, prot, MAP_SHARED, *dmabuf, 0);
+	igt_assert_f(ptr != MAP_FAILED,
+		     "mmap of the dma-buf of handle %u failed: %s\n",
+		     handle, strerror(errno));
+
+	return ptr;
+}
+
 int __vttm_gem_sync(int fd, struct drm_vttm_gem_sync *arg)
 {
 	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GEM_SYNC, arg);

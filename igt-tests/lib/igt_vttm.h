@@ -27,6 +27,8 @@ int __vttm_gem_mmap_offset(int fd, struct drm_vttm_gem_mmap_offset *arg);
 uint64_t vttm_gem_mmap_offset(int fd, uint32_t handle);
 void *__vttm_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot);
 void *vttm_gem_mmap(int fd, uint32_t handle, uint64_t size, int prot);
+void *vttm_prime_mmap(int fd, uint32_t handle, uint64_t size, int prot,
+		      int *dmabuf);
 
 int __vttm_gem_sync(int fd, struct drm_vttm_gem_sync *arg);
 uint64_t vttm_gem_sync(int fd, uint32_t handle);
