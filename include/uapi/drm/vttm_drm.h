@@ -27,6 +27,8 @@ extern "C" {
 #define DRM_VTTM_DEVICE_READ		0x03
 #define DRM_VTTM_GEM_INFO		0x04
 #define DRM_VTTM_GEM_SET_METHOD		0x05
+#define DRM_VTTM_GEM_MOVE		0x06
+#define DRM_VTTM_GET_PARAM		0x07
 
 #define DRM_IOCTL_VTTM_GEM_CREATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VTTM_GEM_CREATE, \
@@ -46,6 +48,12 @@ extern "C" {
 #define DRM_IOCTL_VTTM_GEM_SET_METHOD \
 	DRM_IOW(DRM_COMMAND_BASE + DRM_VTTM_GEM_SET_METHOD, \
 		struct drm_vttm_gem_set_method)
+#define DRM_IOCTL_VTTM_GEM_MOVE \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_VTTM_GEM_MOVE, \
+		struct drm_vttm_gem_move)
+#define DRM_IOCTL_VTTM_GET_PARAM \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VTTM_GET_PARAM, \
+		 struct drm_vttm_get_param)
 
 /**
  * DRM_VTTM_MAX_BO_SIZE - largest buffer object vttm creates, in bytes.
@@ -163,8 +171,16 @@ struct drm_vttm_device_read {
 	__u64 data_ptr;
 };
 
-/** VTTM_PLACEMENT_SYSTEM - the BO lives in system memory. */
+/*
+ * Where the pages of a BO, the ones user space maps, live.
+ *
+ * VTTM_PLACEMENT_SYSTEM: system memory, where every BO starts out.
+ * VTTM_PLACEMENT_DEVICE: the device's own memory, a pool of fixed size
+ * (%VTTM_PARAM_DEVICE_MEM_SIZE). Moving a BO in may evict others to
+ * system memory. Either way the device copy is apart from these pages.
+ */
 #define VTTM_PLACEMENT_SYSTEM		0
+#define VTTM_PLACEMENT_DEVICE		1
 
 /**
  * struct drm_vttm_gem_info - size, placement and counters of a BO
@@ -176,7 +192,7 @@ struct drm_vttm_gem_info {
 	__u32 pad;
 	/** @size: Out: size of the BO in bytes. */
 	__u64 size;
-	/** @placement: Out: one of the VTTM_PLACEMENT_* values. */
+	/** @placement: Out: the VTTM_PLACEMENT_* the BO is in now. */
 	__u32 placement;
 	/** @pad2: Out: always zero. */
 	__u32 pad2;
@@ -217,6 +233,43 @@ struct drm_vttm_gem_set_method {
 	__u32 handle;
 	/** @method: In: VTTM_METHOD_AUTO, _MKWRITE or _PAGETABLE. */
 	__u32 method;
+};
+
+/**
+ * struct drm_vttm_gem_move - move a BO to another placement
+ *
+ * Moves the pages of a BO while it may be mapped and written: mappings
+ * fault the new pages in and no write made before, during or after the
+ * move is lost to a later sync. Moving a BO to where it is does nothing.
+ */
+struct drm_vttm_gem_move {
+	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
+	__u32 handle;
+	/**
+	 * @placement: In: a VTTM_PLACEMENT_* value, else -EINVAL.
+	 * VTTM_PLACEMENT_DEVICE gives -ENODEV on a device without device
+	 * memory and -ENOMEM for a BO larger than all of it. A BO another
+	 * driver imported (it is pinned) cannot move: -EBUSY.
+	 */
+	__u32 placement;
+};
+
+/*
+ * VTTM_PARAM_DEVICE_MEM_SIZE: bytes of device memory, the room
+ * VTTM_PLACEMENT_DEVICE has for all BOs together; zero if there is none.
+ */
+#define VTTM_PARAM_DEVICE_MEM_SIZE	0
+
+/**
+ * struct drm_vttm_get_param - read a property of the device
+ */
+struct drm_vttm_get_param {
+	/** @param: In: a VTTM_PARAM_* value, else -EINVAL. */
+	__u32 param;
+	/** @pad: Must be zero, else -EINVAL. */
+	__u32 pad;
+	/** @value: Out: the value of @param. */
+	__u64 value;
 };
 
 #if defined(__cplusplus)

@@ -56,6 +56,26 @@ static inline int vttm_check_create_flags(u32 flags, u32 *method)
 }
 
 /**
+ * vttm_check_placement() - validate a placement asked for by user space
+ * @placement: &drm_vttm_gem_move.placement
+ * @has_device_mem: whether the device has device memory
+ *
+ * Return: 0, -EINVAL for an unknown placement, or -ENODEV for the device
+ * placement on a device without device memory.
+ */
+static inline int vttm_check_placement(u32 placement, bool has_device_mem)
+{
+	switch (placement) {
+	case VTTM_PLACEMENT_SYSTEM:
+		return 0;
+	case VTTM_PLACEMENT_DEVICE:
+		return has_device_mem ? 0 : -ENODEV;
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
  * vttm_check_read_range() - check that a byte range lies inside a BO
  * @bo_size: size of the BO in bytes
  * @offset: first byte of the range

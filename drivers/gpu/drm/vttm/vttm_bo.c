@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Buffer objects: a GEM object embedded in a TTM buffer object, which
- * always lives in system memory, plus the device copy allocated next to it.
+ * lives in system or device-local memory, plus the device copy allocated
+ * next to it.
  */
 
 #include <linux/dma-buf.h>
@@ -22,12 +23,23 @@ static const struct ttm_place vttm_sys_place = {
 	.mem_type = TTM_PL_SYSTEM,
 };
 
+static const struct ttm_place vttm_vram_place = {
+	.mem_type = TTM_PL_VRAM,
+};
+
 /* TTM takes placements by non-const pointer but never writes them. */
 static struct ttm_placement vttm_sys_placement = {
 	.num_placement = 1,
 	.placement = &vttm_sys_place,
 	.num_busy_placement = 1,
 	.busy_placement = &vttm_sys_place,
+};
+
+static struct ttm_placement vttm_vram_placement = {
+	.num_placement = 1,
+	.placement = &vttm_vram_place,
+	.num_busy_placement = 1,
+	.busy_placement = &vttm_vram_place,
 };
 
 /* TTM device functions */
@@ -41,7 +53,13 @@ static struct ttm_tt *vttm_ttm_tt_create(struct ttm_buffer_object *tbo,
 	if (!tt)
 		return NULL;
 
-	/* Ordinary cached pages: the CPU is the only one touching them. */
+	/*
+	 * Ordinary cached pages: the CPU is the only one touching them.
+	 * Always zeroed, even where TTM expects a copy to fill them: a move
+	 * skips copying from pages never populated, and no BO may ever
+	 * show what a page held before.
+	 */
+	page_flags |= TTM_TT_FLAG_ZERO_ALLOC;
 	if (ttm_tt_init(tt, tbo, page_flags, ttm_cached, 0)) {
 		kfree(tt);
 		return NULL;
@@ -61,21 +79,31 @@ static void vttm_evict_flags(struct ttm_buffer_object *tbo,
 	*placement = vttm_sys_placement;
 }
 
+/*
+ * TTM has zapped every CPU mapping of the BO before calling this (and the
+ * write tracking has taken the dirty bits first), so nothing writes the
+ * old pages while they are copied; faults wait for the reservation and
+ * then map the new ones.
+ */
 static int vttm_move(struct ttm_buffer_object *tbo, bool evict,
 		     struct ttm_operation_ctx *ctx,
 		     struct ttm_resource *new_mem, struct ttm_place *hop)
 {
-	/*
-	 * With system memory as the only placement, a move either gives a
-	 * BO without a resource its first one or swaps one system resource
-	 * for another; either way the pages stay where they are.
-	 */
-	if (new_mem->mem_type != TTM_PL_SYSTEM ||
-	    (tbo->resource && tbo->resource->mem_type != TTM_PL_SYSTEM))
-		return -EINVAL;
+	struct ttm_resource *old_mem = tbo->resource;
 
-	ttm_bo_move_null(tbo, new_mem);
-	return 0;
+	/* A new BO's first placement, or system memory to system memory. */
+	if (!old_mem || (old_mem->mem_type == TTM_PL_SYSTEM &&
+			 new_mem->mem_type == TTM_PL_SYSTEM)) {
+		ttm_bo_move_null(tbo, new_mem);
+		return 0;
+	}
+
+	/*
+	 * Between system and device memory: a CPU copy. An unpopulated BO
+	 * has zero-filling pages, so its device range is cleared instead and
+	 * a BO never shows what an earlier one left there.
+	 */
+	return ttm_bo_move_memcpy(tbo, ctx, new_mem);
 }
 
 static struct ttm_device_funcs vttm_ttm_funcs = {
@@ -84,6 +112,9 @@ static struct ttm_device_funcs vttm_ttm_funcs = {
 	.eviction_valuable = ttm_bo_eviction_valuable,
 	.evict_flags = vttm_evict_flags,
 	.move = vttm_move,
+	.io_mem_reserve = vttm_vram_io_mem_reserve,
+	.io_mem_pfn = vttm_vram_io_mem_pfn,
+	.access_memory = vttm_vram_access_memory,
 };
 
 static void vttm_ttm_fini(struct drm_device *drm, void *arg)
@@ -112,7 +143,12 @@ int vttm_ttm_init(struct vttm_device *vdev)
 	if (ret)
 		return ret;
 
-	return drmm_add_action_or_reset(drm, vttm_ttm_fini, NULL);
+	ret = drmm_add_action_or_reset(drm, vttm_ttm_fini, NULL);
+	if (ret)
+		return ret;
+
+	/* Torn down before the TTM device: drmm releases in reverse. */
+	return vttm_vram_init(vdev);
 }
 
 /* GEM object functions; the mapping side stays here in one place. */
@@ -129,11 +165,16 @@ static int vttm_gem_pin(struct drm_gem_object *obj)
 	struct ttm_operation_ctx ctx = { .interruptible = true };
 	int ret;
 
-	/* Importers get the pages by scatterlist, so they must exist. */
+	/*
+	 * Importers get the pages by scatterlist, so they must be system
+	 * pages and exist; a pinned BO then stays where it is.
+	 */
 	ret = ttm_bo_reserve(tbo, true, false, NULL);
 	if (ret)
 		return ret;
-	ret = ttm_tt_populate(tbo->bdev, tbo->ttm, &ctx);
+	ret = ttm_bo_validate(tbo, &vttm_sys_placement, &ctx);
+	if (!ret)
+		ret = ttm_tt_populate(tbo->bdev, tbo->ttm, &ctx);
 	if (!ret)
 		ttm_bo_pin(tbo);
 	ttm_bo_unreserve(tbo);
@@ -268,4 +309,43 @@ struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size,
 		return ERR_PTR(ret);
 	}
 	return bo;
+}
+
+/**
+ * vttm_bo_placement() - where a BO's pages are
+ * @bo: the BO; the caller holds its reservation
+ *
+ * Return: VTTM_PLACEMENT_DEVICE or VTTM_PLACEMENT_SYSTEM.
+ */
+u32 vttm_bo_placement(struct vttm_bo *bo)
+{
+	dma_resv_assert_held(bo->tbo.base.resv);
+	if (bo->tbo.resource && bo->tbo.resource->mem_type == TTM_PL_VRAM)
+		return VTTM_PLACEMENT_DEVICE;
+	return VTTM_PLACEMENT_SYSTEM;
+}
+
+/**
+ * vttm_bo_move() - move a BO's pages to another placement
+ * @bo: the BO; the caller holds its reservation
+ * @placement: VTTM_PLACEMENT_*, already checked with vttm_check_placement()
+ *
+ * Mappings stay valid across the move: TTM zaps them and they fault the
+ * new pages in. The write tracking keeps the BO's dirty pages across it,
+ * so a sync after the move copies every page written before it.
+ *
+ * Return: 0, -EBUSY for a pinned BO, -ENOMEM if the BO does not fit, or
+ * another negative errno from TTM; on error the BO is where it was.
+ */
+int vttm_bo_move(struct vttm_bo *bo, u32 placement)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = true };
+	struct ttm_placement *target = placement == VTTM_PLACEMENT_DEVICE ?
+		&vttm_vram_placement : &vttm_sys_placement;
+
+	dma_resv_assert_held(bo->tbo.base.resv);
+	/* TTM would move a pinned BO under the importer's feet. */
+	if (bo->tbo.pin_count)
+		return -EBUSY;
+	return ttm_bo_validate(&bo->tbo, target, &ctx);
 }

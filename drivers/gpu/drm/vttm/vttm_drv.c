@@ -37,6 +37,10 @@ static const struct drm_ioctl_desc vttm_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VTTM_GEM_INFO, vttm_gem_info_ioctl,
 			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_MOVE, vttm_gem_move_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GET_PARAM, vttm_get_param_ioctl,
+			  DRM_RENDER_ALLOW),
 };
 
 DEFINE_DRM_GEM_FOPS(vttm_fops);

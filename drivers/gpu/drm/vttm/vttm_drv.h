@@ -20,6 +20,8 @@
 
 struct drm_file;
 struct drm_mode_create_dumb;
+struct page;
+struct ttm_resource;
 struct platform_device;
 
 #define DRIVER_NAME	"vttm"
@@ -29,14 +31,30 @@ struct platform_device;
 #define DRIVER_MINOR	0
 
 /**
+ * struct vttm_vram - device-local memory, the second placement
+ * @chunks: first pages of the 2 MiB chunks, each physically contiguous
+ * @num_chunks: number of entries in @chunks
+ * @num_pages: pages in all chunks, as TTM's range manager counts them
+ * @vaddr: one kernel mapping of every chunk, in order
+ */
+struct vttm_vram {
+	struct page **chunks;
+	unsigned long num_chunks;
+	unsigned long num_pages;
+	void *vaddr;
+};
+
+/**
  * struct vttm_device - the virtual device
  * @drm: DRM device
  * @ttm: TTM device that owns every buffer object of @drm
+ * @vram: device-local memory; empty when the device has none
  * @pdev: platform device the module registered to hang @drm on
  */
 struct vttm_device {
 	struct drm_device drm;
 	struct ttm_device ttm;
+	struct vttm_vram vram;
 	struct platform_device *pdev;
 };
 
@@ -90,6 +108,19 @@ static inline enum ttm_bo_dirty_method vttm_method_to_ttm(u32 method)
 int vttm_ttm_init(struct vttm_device *vdev);
 struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size,
 			       u32 method);
+int vttm_bo_move(struct vttm_bo *bo, u32 placement);
+u32 vttm_bo_placement(struct vttm_bo *bo);
+
+/* vttm_vram.c */
+int vttm_vram_init(struct vttm_device *vdev);
+int vttm_vram_io_mem_reserve(struct ttm_device *bdev,
+			     struct ttm_resource *mem);
+unsigned long vttm_vram_io_mem_pfn(struct ttm_buffer_object *tbo,
+				   unsigned long page_offset);
+void *vttm_vram_vaddr(struct ttm_buffer_object *tbo);
+int vttm_vram_access_memory(struct ttm_buffer_object *tbo,
+			    unsigned long offset, void *buf, int len,
+			    int write);
 
 /* vttm_gem.c */
 int vttm_gem_create_ioctl(struct drm_device *drm, void *data,
@@ -100,6 +131,10 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 			struct drm_file *file);
 int vttm_gem_set_method_ioctl(struct drm_device *drm, void *data,
 			      struct drm_file *file);
+int vttm_gem_move_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file);
+int vttm_get_param_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file);
 int vttm_dumb_create(struct drm_file *file, struct drm_device *drm,
 		     struct drm_mode_create_dumb *args);
 

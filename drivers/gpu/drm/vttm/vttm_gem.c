@@ -102,8 +102,6 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 	bo = to_vttm_bo(obj);
 
 	args->size = obj->size;
-	/* The only placement vttm ever gives TTM, so no need to look. */
-	args->placement = VTTM_PLACEMENT_SYSTEM;
 	args->pad2 = 0;
 	/* Atomic counters: no lock, and a sync in flight counts or not. */
 	args->syncs = atomic64_read(&bo->syncs);
@@ -114,6 +112,7 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 		goto out_put;
 	ttm_bo_dirty_get_stats(&bo->tbo, &stats);
 	args->method = bo->method;
+	args->placement = vttm_bo_placement(bo);
 	ttm_bo_unreserve(&bo->tbo);
 
 	switch (stats.method) {
@@ -170,6 +169,67 @@ int vttm_gem_set_method_ioctl(struct drm_device *drm, void *data,
 out_put:
 	drm_gem_object_put(obj);
 	return ret;
+}
+
+/**
+ * vttm_gem_move_ioctl() - DRM_IOCTL_VTTM_GEM_MOVE
+ * @drm: DRM device
+ * @data: &struct drm_vttm_gem_move
+ * @file: DRM file of the caller
+ *
+ * Return: 0 or a negative errno, as documented in the uAPI.
+ */
+int vttm_gem_move_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct drm_vttm_gem_move *args = data;
+	struct drm_gem_object *obj;
+	struct vttm_bo *bo;
+	int ret;
+
+	ret = vttm_check_placement(args->placement,
+				   to_vttm_device(drm)->vram.num_pages);
+	if (ret)
+		return ret;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	bo = to_vttm_bo(obj);
+
+	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
+	if (!ret) {
+		ret = vttm_bo_move(bo, args->placement);
+		ttm_bo_unreserve(&bo->tbo);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+/**
+ * vttm_get_param_ioctl() - DRM_IOCTL_VTTM_GET_PARAM
+ * @drm: DRM device
+ * @data: &struct drm_vttm_get_param
+ * @file: DRM file of the caller
+ *
+ * Return: 0, or -EINVAL for an unknown parameter or non-zero padding.
+ */
+int vttm_get_param_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file)
+{
+	struct drm_vttm_get_param *args = data;
+
+	if (args->pad)
+		return -EINVAL;
+
+	switch (args->param) {
+	case VTTM_PARAM_DEVICE_MEM_SIZE:
+		args->value = (u64)to_vttm_device(drm)->vram.num_pages <<
+			PAGE_SHIFT;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 /**

@@ -25,6 +25,8 @@
 
 /* Bytes a device read copies, or faults in, at a time. */
 #define VTTM_READ_CHUNK		SZ_64K
+/* Pages of device memory a sync copies between two chances to resched. */
+#define VTTM_COPY_PAGES		(SZ_2M >> PAGE_SHIFT)
 
 /**
  * vttm_bo_sync_pages() - copy a range of pages into the device copy
@@ -34,9 +36,9 @@
  * @copied: NULL, or a sync bitmap in the uAPI layout in which to record
  *	the pages copied
  *
- * The pages are read one by one with kmap_local_page() rather than through
- * a vmap of the whole BO: a range of a few pages then costs no vmalloc
- * space and no TLB flush, and the loop is the same for any range.
+ * System pages are read one by one with kmap_local_page() rather than
+ * through a vmap of the whole BO: a range of a few pages then costs no
+ * vmalloc space and no TLB flush, and the loop is the same for any range.
  *
  * Return: 0, or a negative errno and nothing copied.
  */
@@ -52,6 +54,21 @@ int vttm_bo_sync_pages(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
 	dma_resv_assert_held(tbo->base.resv);
 	if (first > num_pages || count > num_pages - first)
 		return -EINVAL;
+
+	if (vttm_bo_placement(bo) == VTTM_PLACEMENT_DEVICE) {
+		/* Device memory is mapped linearly in the kernel already. */
+		void *src = vttm_vram_vaddr(tbo);
+
+		for (i = first; i < first + count; i += VTTM_COPY_PAGES) {
+			size_t n = min_t(pgoff_t, first + count - i,
+					 VTTM_COPY_PAGES);
+
+			memcpy(bo->dev_copy + (i << PAGE_SHIFT),
+			       src + (i << PAGE_SHIFT), n << PAGE_SHIFT);
+			cond_resched();
+		}
+		goto out_copied;
+	}
 
 	/*
 	 * A BO nobody has touched has no pages yet and a swapped-out one
@@ -70,6 +87,7 @@ int vttm_bo_sync_pages(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
 		cond_resched();
 	}
 
+out_copied:
 	if (copied)
 		vttm_sync_bitmap_mark(copied, first, count);
 	atomic64_add(count, &bo->pages_copied);

@@ -237,12 +237,50 @@ static void vttm_test_dumb_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, size, t->size);
 }
 
+/* Move target: known placements, and device memory only if there is some */
+
+struct vttm_placement_case {
+	const char *name;
+	u32 placement;
+	bool has_device_mem;
+	int ret;
+};
+
+static const struct vttm_placement_case vttm_placement_cases[] = {
+	{ "system", VTTM_PLACEMENT_SYSTEM, true, 0 },
+	{ "system_without_device_mem", VTTM_PLACEMENT_SYSTEM, false, 0 },
+	{ "device", VTTM_PLACEMENT_DEVICE, true, 0 },
+	{ "device_without_device_mem", VTTM_PLACEMENT_DEVICE, false, -ENODEV },
+	{ "first_unknown", VTTM_PLACEMENT_DEVICE + 1, true, -EINVAL },
+	{ "unknown_without_device_mem", VTTM_PLACEMENT_DEVICE + 1, false,
+	  -EINVAL },
+	{ "u32_max", U32_MAX, true, -EINVAL },
+};
+
+static void vttm_placement_desc(const struct vttm_placement_case *t,
+				char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(vttm_placement, vttm_placement_cases, vttm_placement_desc);
+
+static void vttm_test_placement(struct kunit *test)
+{
+	const struct vttm_placement_case *t = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, vttm_check_placement(t->placement,
+						   t->has_device_mem),
+			t->ret);
+}
+
 static struct kunit_case vttm_args_tests[] = {
 	KUNIT_CASE_PARAM(vttm_test_bo_size, vttm_bo_size_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_read_range, vttm_read_range_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_sync_bitmap, vttm_sync_bitmap_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_bitmap_mark, vttm_bitmap_mark_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_dumb_layout, vttm_dumb_gen_params),
+	KUNIT_CASE_PARAM(vttm_test_placement, vttm_placement_gen_params),
 	{}
 };
 
