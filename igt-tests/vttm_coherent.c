@@ -861,18 +861,21 @@ static void test_prime_second_process(int fd, const struct config *c)
 }
 
 /* ------------------------------------------------------------------ */
-/* Method switches under concurrent writers                           */
+/* Writer threads racing with syncs, switches and moves              */
 /* ------------------------------------------------------------------ */
 
 #define WRITERS		2
-#define STORES		2000
+#define STORES		2000	/* at least, per writer */
+#define MIN_STEPS	32	/* at least, of the main thread, meanwhile */
 
 struct writer {
 	pthread_t thread;
 	uint8_t *map;
 	uint64_t npages;
 	uint64_t seed;
-	uint32_t *last;		/* per page: last sequence number stored */
+	uint32_t *last;		/* per page: last value stored */
+	const int *stop;	/* set once the main thread took its steps */
+	uint64_t stores;
 	int done;
 };
 
@@ -888,12 +891,17 @@ static void *writer_fn(void *arg)
 	unsigned int id = w->seed & 0xff;
 	uint32_t *map = (uint32_t *)w->map;
 
-	for (uint32_t seq = 1; seq <= STORES; seq++) {
+	/* Until both have had enough: every step races with stores. */
+	for (uint32_t seq = 1;
+	     seq <= STORES || !__atomic_load_n(w->stop, __ATOMIC_ACQUIRE);
+	     seq++) {
 		uint64_t page = prng_next(&w->seed) % w->npages;
+		uint32_t val = (id + 1) << 24 | (seq & 0xffffff);
 
-		__atomic_store_n(&map[writer_word(id, page)],
-				 (id + 1) << 24 | seq, __ATOMIC_RELAXED);
-		w->last[page] = (id + 1) << 24 | seq;
+		__atomic_store_n(&map[writer_word(id, page)], val,
+				 __ATOMIC_RELAXED);
+		w->last[page] = val;
+		w->stores = seq;
 		if (seq % 64 == 0)
 			sched_yield();
 	}
@@ -902,55 +910,84 @@ static void *writer_fn(void *arg)
 	return NULL;
 }
 
-static void test_switch_under_writers(int fd, const struct config *c)
+/*
+ * Run WRITERS threads storing sequence numbers into random pages of @bo
+ * while the main thread calls @step over and over: the writers go on
+ * until the main thread has taken MIN_STEPS steps, and it goes on until
+ * they have stored STORES each. Then sync, and check that the mapping
+ * holds each writer's last store to each page and that the device copy
+ * equals the mapping byte for byte. Returns the number of steps taken.
+ */
+static unsigned int run_under_writers(int fd, struct bo *bo,
+				      void (*step)(int fd, struct bo *bo,
+						   unsigned int iter))
 {
 	struct writer w[WRITERS];
-	struct drm_vttm_gem_info before, after;
-	uint64_t page = 5;
 	unsigned int iter = 0;
-	struct bo bo;
+	uint64_t stores = 0;
+	int stop = 0;
 	bool done;
 
-	bo_create(fd, &bo, c);
-	vttm_gem_info(fd, bo.handle, &before);
-
 	for (unsigned int i = 0; i < WRITERS; i++) {
-		w[i].map = bo.map;
-		w[i].npages = bo.npages;
+		w[i].map = bo->map;
+		w[i].npages = bo->npages;
 		w[i].seed = 0xabcd0000ull + i * 0x100 + i;
-		w[i].last = calloc(bo.npages, sizeof(uint32_t));
+		w[i].last = calloc(bo->npages, sizeof(uint32_t));
+		w[i].stop = &stop;
 		w[i].done = 0;
 		igt_assert(w[i].last);
 		igt_assert_eq(pthread_create(&w[i].thread, NULL, writer_fn,
 					     &w[i]), 0);
 	}
 
-	/* At least a few switches, and on until the writers are done. */
 	do {
-		vttm_gem_sync(fd, bo.handle);
-		vttm_gem_set_method(fd, bo.handle, iter % 2 ?
-				    VTTM_METHOD_PAGETABLE :
-				    VTTM_METHOD_MKWRITE);
+		step(fd, bo, iter);
+		if (iter + 1 == MIN_STEPS)
+			__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 		done = true;
 		for (unsigned int i = 0; i < WRITERS; i++)
 			done &= __atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE);
-	} while (++iter < 8 || !done);
+	} while (++iter < MIN_STEPS || !done);
 
-	for (unsigned int i = 0; i < WRITERS; i++)
-		igt_assert_eq(pthread_join(w[i].thread, NULL), 0);
-	igt_info("%u syncs and switches\n", iter);
-
-	vttm_gem_sync(fd, bo.handle);
-
-	/* The mapping holds each writer's last store to each page. */
 	for (unsigned int i = 0; i < WRITERS; i++) {
-		const uint32_t *map = (const uint32_t *)bo.map;
+		igt_assert_eq(pthread_join(w[i].thread, NULL), 0);
+		stores += w[i].stores;
+	}
+	igt_info("%u steps against %llu stores\n", iter,
+		 (unsigned long long)stores);
 
-		for (uint64_t p = 0; p < bo.npages; p++)
+	vttm_gem_sync(fd, bo->handle);
+
+	for (unsigned int i = 0; i < WRITERS; i++) {
+		const uint32_t *map = (const uint32_t *)bo->map;
+
+		for (uint64_t p = 0; p < bo->npages; p++)
 			igt_assert_eq_u32(map[writer_word(i, p)], w[i].last[p]);
 		free(w[i].last);
 	}
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	assert_device_eq(fd, bo->handle, bo->map, bo->size);
+
+	return iter;
+}
+
+static void sync_and_switch(int fd, struct bo *bo, unsigned int iter)
+{
+	vttm_gem_sync(fd, bo->handle);
+	vttm_gem_set_method(fd, bo->handle, iter % 2 ? VTTM_METHOD_PAGETABLE :
+						       VTTM_METHOD_MKWRITE);
+}
+
+static void test_switch_under_writers(int fd, const struct config *c)
+{
+	struct drm_vttm_gem_info before, after;
+	uint64_t page = 5;
+	unsigned int iter;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	vttm_gem_info(fd, bo.handle, &before);
+
+	iter = run_under_writers(fd, &bo, sync_and_switch);
 
 	vttm_gem_info(fd, bo.handle, &after);
 	igt_assert_lt_u64(before.switches, after.switches);
@@ -960,6 +997,140 @@ static void test_switch_under_writers(int fd, const struct config *c)
 	/* Tracking is still exact after all that. */
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 	write_and_sync(fd, &bo, &page, 1, 0xd000);
+	bo_destroy(fd, &bo);
+}
+
+/* ------------------------------------------------------------------ */
+/* Moves between system and device memory                             */
+/* ------------------------------------------------------------------ */
+
+/* Write 1 to 6 random pages, into @shadow and @want as well. */
+static void write_random_pages(struct bo *bo, uint8_t *shadow, uint8_t *want,
+			       uint64_t *state, uint32_t seed)
+{
+	unsigned int count = 1 + prng_next(state) % 6;
+
+	for (unsigned int i = 0; i < count; i++) {
+		uint64_t p = prng_next(state) % bo->npages;
+
+		write_pages(bo->map, shadow, want, &p, 1, seed);
+	}
+}
+
+static void move_expect(int fd, uint32_t handle, uint32_t placement)
+{
+	vttm_gem_move(fd, handle, placement);
+	igt_assert_eq_u32(vttm_gem_placement(fd, handle), placement);
+}
+
+/*
+ * Moves while mapped, with writes before and after each one and no sync
+ * in between: the mapping follows the pages, and each sync copies
+ * exactly what was written on either side of the moves.
+ */
+static void test_moves_between_syncs(int fd, const struct config *c)
+{
+	uint64_t state = 0x30e5c0deu + c->npages + c->method;
+	uint8_t *want = bits_alloc(c->npages);
+	uint8_t *shadow;
+	struct bo bo;
+
+	vttm_require_device_mem(fd, c->npages * page_size);
+	igt_info("seed %#llx\n", (unsigned long long)state);
+	bo_create(fd, &bo, c);
+	shadow = alloc_bytes(bo.size, 0);
+
+	for (unsigned int round = 0; round < 12; round++) {
+		uint32_t to = round % 2 ? VTTM_PLACEMENT_SYSTEM :
+					  VTTM_PLACEMENT_DEVICE;
+
+		memset(want, 0, vttm_bitmap_bytes(bo.npages));
+		write_random_pages(&bo, shadow, want, &state, 0x12000 + round);
+		move_expect(fd, bo.handle, to);
+		write_random_pages(&bo, shadow, want, &state, 0x12100 + round);
+		if (round % 3 == 2) {
+			/* There and back again before the sync. */
+			move_expect(fd, bo.handle, !to);
+			write_random_pages(&bo, shadow, want, &state,
+					   0x12200 + round);
+			move_expect(fd, bo.handle, to);
+		}
+		vttm_assert_bytes_eq(bo.map, shadow, bo.size, "mapping");
+		sync_expect(fd, bo.handle, bo.npages, want);
+		assert_device_eq(fd, bo.handle, shadow, bo.size);
+	}
+
+	/* A move on its own dirties nothing. */
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_SYSTEM);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	free(shadow);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+static void sync_and_move(int fd, struct bo *bo, unsigned int iter)
+{
+	vttm_gem_sync(fd, bo->handle);
+	vttm_gem_move(fd, bo->handle, iter % 2 ? VTTM_PLACEMENT_SYSTEM :
+						 VTTM_PLACEMENT_DEVICE);
+}
+
+static void test_moves_under_writers(int fd, const struct config *c)
+{
+	uint64_t page = c->npages - 1;
+	unsigned int iter;
+	struct bo bo;
+
+	vttm_require_device_mem(fd, c->npages * page_size);
+	bo_create(fd, &bo, c);
+
+	iter = run_under_writers(fd, &bo, sync_and_move);
+	igt_assert_eq_u32(vttm_gem_placement(fd, bo.handle),
+			  iter % 2 ? VTTM_PLACEMENT_DEVICE :
+				     VTTM_PLACEMENT_SYSTEM);
+
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	write_and_sync(fd, &bo, &page, 1, 0xd100);
+	bo_destroy(fd, &bo);
+}
+
+/*
+ * A BO written in device memory is evicted to system memory when another
+ * BO needs all of it: its writes, before and after, reach the device.
+ */
+static void test_eviction(int fd, const struct config *c)
+{
+	uint64_t dev_size = vttm_get_param(fd, VTTM_PARAM_DEVICE_MEM_SIZE);
+	uint64_t state = 0xe71c7000u + c->npages + c->method;
+	uint8_t *want = bits_alloc(c->npages);
+	uint32_t filler;
+	uint8_t *shadow;
+	struct bo bo;
+
+	vttm_require_device_mem(fd, c->npages * page_size);
+	bo_create(fd, &bo, c);
+	shadow = alloc_bytes(bo.size, 0);
+
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
+	write_random_pages(&bo, shadow, want, &state, 0x13000);
+
+	filler = vttm_gem_create_method(fd, dev_size, VTTM_METHOD_NONE);
+	move_expect(fd, filler, VTTM_PLACEMENT_DEVICE);
+	igt_assert_eq_u32(vttm_gem_placement(fd, bo.handle),
+			  VTTM_PLACEMENT_SYSTEM);
+
+	write_random_pages(&bo, shadow, want, &state, 0x13001);
+	vttm_assert_bytes_eq(bo.map, shadow, bo.size, "mapping");
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, shadow, bo.size);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	gem_close(fd, filler);
+	free(shadow);
+	free(want);
 	bo_destroy(fd, &bo);
 }
 
@@ -1126,6 +1297,15 @@ static const struct {
 	{ "prime-second-process",
 	  "A second process's writes via PRIME copy exactly, for either's sync.",
 	  test_prime_second_process },
+	{ "moves-between-syncs-copy-exactly",
+	  "Moves while mapped, written on both sides: each sync copies exactly.",
+	  test_moves_between_syncs },
+	{ "moves-under-writers-lose-nothing",
+	  "Moves back and forth while two threads write lose no write.",
+	  test_moves_under_writers },
+	{ "eviction-loses-nothing",
+	  "A written BO evicted from device memory loses no write.",
+	  test_eviction },
 	{ "set-method-rejects-bad-input",
 	  "SET_METHOD rejects bad methods and handles, changing nothing.",
 	  test_set_method_bad },

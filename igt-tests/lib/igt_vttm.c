@@ -324,6 +324,79 @@ void vttm_gem_set_method(int fd, uint32_t handle, uint32_t method)
 	igt_assert_eq(__vttm_gem_set_method(fd, &arg), 0);
 }
 
+int __vttm_gem_move(int fd, struct drm_vttm_gem_move *arg)
+{
+	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GEM_MOVE, arg);
+}
+
+/**
+ * vttm_gem_move - move a BO's pages to another placement
+ * @fd: vttm DRM fd
+ * @handle: GEM handle
+ * @placement: VTTM_PLACEMENT_SYSTEM or _DEVICE
+ */
+void vttm_gem_move(int fd, uint32_t handle, uint32_t placement)
+{
+	struct drm_vttm_gem_move arg = {
+		.handle = handle,
+		.placement = placement,
+	};
+
+	igt_assert_eq(__vttm_gem_move(fd, &arg), 0);
+}
+
+/**
+ * vttm_gem_placement - where a BO's pages are now
+ * @fd: vttm DRM fd
+ * @handle: GEM handle
+ *
+ * Returns: the VTTM_PLACEMENT_* of the BO.
+ */
+uint32_t vttm_gem_placement(int fd, uint32_t handle)
+{
+	struct drm_vttm_gem_info info;
+
+	vttm_gem_info(fd, handle, &info);
+
+	return info.placement;
+}
+
+int __vttm_get_param(int fd, struct drm_vttm_get_param *arg)
+{
+	return vttm_ioctl(fd, DRM_IOCTL_VTTM_GET_PARAM, arg);
+}
+
+/**
+ * vttm_get_param - read a device property
+ * @fd: vttm DRM fd
+ * @param: a VTTM_PARAM_* value
+ *
+ * Returns: the value of @param.
+ */
+uint64_t vttm_get_param(int fd, uint32_t param)
+{
+	struct drm_vttm_get_param arg = { .param = param };
+
+	igt_assert_eq(__vttm_get_param(fd, &arg), 0);
+
+	return arg.value;
+}
+
+/**
+ * vttm_require_device_mem - skip unless the device has device memory
+ * @fd: vttm DRM fd
+ * @size: bytes the test needs there
+ *
+ * The amount is a module parameter (vttm.vram_mb), so a device may have
+ * none or too little; the test harness boots with the default.
+ */
+void vttm_require_device_mem(int fd, uint64_t size)
+{
+	igt_require_f(vttm_get_param(fd, VTTM_PARAM_DEVICE_MEM_SIZE) >= size,
+		      "needs %llu bytes of vttm device memory\n",
+		      (unsigned long long)size);
+}
+
 /**
  * vttm_assert_bytes_eq:
  * @got: bytes read back

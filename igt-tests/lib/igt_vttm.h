@@ -45,6 +45,14 @@ void vttm_gem_info(int fd, uint32_t handle, struct drm_vttm_gem_info *info);
 int __vttm_gem_set_method(int fd, struct drm_vttm_gem_set_method *arg);
 void vttm_gem_set_method(int fd, uint32_t handle, uint32_t method);
 
+int __vttm_gem_move(int fd, struct drm_vttm_gem_move *arg);
+void vttm_gem_move(int fd, uint32_t handle, uint32_t placement);
+uint32_t vttm_gem_placement(int fd, uint32_t handle);
+
+int __vttm_get_param(int fd, struct drm_vttm_get_param *arg);
+uint64_t vttm_get_param(int fd, uint32_t param);
+void vttm_require_device_mem(int fd, uint64_t size);
+
 uint32_t vttm_pattern_word(uint32_t seed, uint64_t word);
 void vttm_assert_bytes_eq(const void *got, const void *want, uint64_t size,
 			  const char *what);
