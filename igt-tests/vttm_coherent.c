@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "igt.h"
@@ -326,6 +327,56 @@ static void test_first_and_last(int fd, const struct config *c)
 	write_and_sync(fd, &bo, &pages[1], 1, 0x5001);
 	write_and_sync(fd, &bo, pages, 2, 0x5002);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
+	bo_destroy(fd, &bo);
+}
+
+static uint64_t minor_faults(void)
+{
+	struct rusage ru;
+
+	igt_assert_eq(getrusage(RUSAGE_THREAD, &ru), 0);
+
+	return ru.ru_minflt;
+}
+
+/*
+ * A first store to a page not yet mapped costs one fault, not a read-only
+ * insert and then a write-protect fault. Pages 17 apart, so that no
+ * PAGETABLE prefault of the previous store maps the next page. The
+ * thread's own minor faults are counted, with a little room for the
+ * test's own stack; two faults a page would be far outside it.
+ */
+static void test_first_write_one_fault(int fd, const struct config *c)
+{
+	struct drm_vttm_gem_info before, after;
+	uint8_t *want = bits_alloc(c->npages);
+	uint64_t count = 0, faults;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	vttm_gem_info(fd, bo.handle, &before);
+
+	faults = minor_faults();
+	for (uint64_t p = 0; p < bo.npages; p += 17, count++)
+		__atomic_store_n((uint32_t *)(bo.map + p * page_size),
+				 0x600d0000u + p, __ATOMIC_RELAXED);
+	faults = minor_faults() - faults;
+	igt_info("%llu first stores, %llu minor faults\n",
+		 (unsigned long long)count, (unsigned long long)faults);
+	igt_assert_lte_u64(count, faults);
+	igt_assert_lte_u64(faults, count + 2);
+
+	/* MKWRITE recorded each at that one fault; PAGETABLE none. */
+	vttm_gem_info(fd, bo.handle, &after);
+	igt_assert_eq_u64(after.faults - before.faults,
+			  c->active == VTTM_METHOD_MKWRITE ? count : 0);
+
+	for (uint64_t p = 0; p < bo.npages; p += 17)
+		bit_set(want, p);
+	sync_expect(fd, bo.handle, bo.npages, want);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	free(want);
 	bo_destroy(fd, &bo);
 }
 
@@ -1264,6 +1315,9 @@ static const struct {
 	{ "first-and-last-page-copy-exactly",
 	  "The first and the last page are tracked like any other.",
 	  test_first_and_last },
+	{ "first-write-takes-one-fault",
+	  "A first store to an unmapped page costs one fault and is recorded.",
+	  test_first_write_one_fault },
 	{ "reads-only-copy-nothing",
 	  "Reads through the mapping, fresh or not, copy nothing.",
 	  test_reads_only },
