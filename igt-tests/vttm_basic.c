@@ -10,6 +10,7 @@
  * counters are all asserted exactly. Nothing here depends on timing.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,7 +24,7 @@
 #define DESCRIPTION \
 	"Basic uAPI tests for vttm: buffer objects, mappings, " \
 	"sync to the device copy, device read-back, dumb buffers, " \
-	"PRIME and bad input."
+	"PRIME, moves between system and device memory and bad input."
 IGT_TEST_DESCRIPTION(DESCRIPTION);
 
 static uint64_t page_size;
@@ -79,6 +80,14 @@ static void assert_device_zero(int fd, uint32_t handle, uint64_t size)
 	void *zero = alloc_bytes(size, 0);
 
 	assert_device_eq(fd, handle, zero, size);
+	free(zero);
+}
+
+static void assert_bytes_zero(const void *got, uint64_t size, const char *what)
+{
+	void *zero = alloc_bytes(size, 0);
+
+	vttm_assert_bytes_eq(got, zero, size, what);
 	free(zero);
 }
 
@@ -184,13 +193,19 @@ struct bo {
 	uint8_t *map;
 };
 
-static void bo_create(int fd, struct bo *bo, uint64_t npages)
+static void bo_create_method(int fd, struct bo *bo, uint64_t npages,
+			     uint32_t method)
 {
 	bo->npages = npages;
 	bo->size = npages * page_size;
-	bo->handle = vttm_gem_create(fd, bo->size);
+	bo->handle = vttm_gem_create_method(fd, bo->size, method);
 	bo->map = vttm_gem_mmap(fd, bo->handle, bo->size,
 				PROT_READ | PROT_WRITE);
+}
+
+static void bo_create(int fd, struct bo *bo, uint64_t npages)
+{
+	bo_create_method(fd, bo, npages, VTTM_METHOD_AUTO);
 }
 
 static void bo_destroy(int fd, struct bo *bo)
@@ -200,39 +215,93 @@ static void bo_destroy(int fd, struct bo *bo)
 	gem_close(fd, bo->handle);
 }
 
+static uint64_t device_mem_size(int fd)
+{
+	return vttm_get_param(fd, VTTM_PARAM_DEVICE_MEM_SIZE);
+}
+
+static bool has_device_mem(int fd)
+{
+	return device_mem_size(fd) != 0;
+}
+
+static void move_expect(int fd, uint32_t handle, uint32_t placement)
+{
+	vttm_gem_move(fd, handle, placement);
+	igt_assert_eq_u32(vttm_gem_placement(fd, handle), placement);
+}
+
 /*
  * A BO in a known state for the bad-input tests: pattern A written and
- * synced everywhere, then pattern B written to victim_dirty[] and not
- * synced. A rejected ioctl must leave all of that alone: counters,
- * device copy, and the dirty pages still waiting for the next sync.
+ * synced everywhere, then pattern B written to its second and last pages
+ * and not synced. A rejected ioctl must leave all of that alone: where
+ * the BO is, what its mapping reads, counters, device copy, and the
+ * dirty pages still waiting for the next sync.
  */
 #define VICTIM_PAGES	9	/* bitmap needs two bytes, the second partial */
 #define VICTIM_SYNCED	0x0a0a0a0au
 #define VICTIM_DIRTY	0x0b0b0b0bu
 
-static const unsigned int victim_dirty[] = { 1, VICTIM_PAGES - 1 };
-
 struct victim {
 	struct bo bo;
+	unsigned int dirty[2];	/* pages written since the sync */
+	uint32_t placement;	/* where the BO is */
+	uint8_t *cpu;		/* what the mapping reads */
 	uint8_t *device;	/* what the device copy holds */
 };
 
-static void victim_create(int fd, struct victim *v)
+static void victim_create_pages(int fd, struct victim *v, uint64_t npages)
 {
-	bo_create(fd, &v->bo, VICTIM_PAGES);
+	igt_assert_lt_u64(1, npages);
+	bo_create(fd, &v->bo, npages);
 	write_pattern(v->bo.map, 0, v->bo.size, VICTIM_SYNCED);
-	igt_assert_eq_u64(vttm_gem_sync(fd, v->bo.handle), VICTIM_PAGES);
-	write_pages(v->bo.map, victim_dirty, ARRAY_SIZE(victim_dirty),
-		    VICTIM_DIRTY);
+	igt_assert_eq_u64(vttm_gem_sync(fd, v->bo.handle), npages);
+	v->dirty[0] = 1;
+	v->dirty[1] = npages - 1;
+	write_pages(v->bo.map, v->dirty, ARRAY_SIZE(v->dirty), VICTIM_DIRTY);
+	v->placement = VTTM_PLACEMENT_SYSTEM;
 
 	v->device = alloc_bytes(v->bo.size, 0);
 	write_pattern(v->device, 0, v->bo.size, VICTIM_SYNCED);
+	v->cpu = alloc_bytes(v->bo.size, 0);
+	memcpy(v->cpu, v->device, v->bo.size);
+	write_pages(v->cpu, v->dirty, ARRAY_SIZE(v->dirty), VICTIM_DIRTY);
+}
+
+static void victim_create(int fd, struct victim *v)
+{
+	victim_create_pages(fd, v, VICTIM_PAGES);
 }
 
 static void victim_assert_unchanged(int fd, const struct victim *v)
 {
-	assert_counters(fd, v->bo.handle, 1, VICTIM_PAGES);
+	igt_assert_eq_u32(vttm_gem_placement(fd, v->bo.handle), v->placement);
+	vttm_assert_bytes_eq(v->bo.map, v->cpu, v->bo.size, "victim's mapping");
+	assert_counters(fd, v->bo.handle, 1, v->bo.npages);
 	assert_device_eq(fd, v->bo.handle, v->device, v->bo.size);
+}
+
+/* Moving the victim is not a sync: it changes where it is, nothing else. */
+static void victim_move(int fd, struct victim *v, uint32_t placement)
+{
+	vttm_gem_move(fd, v->bo.handle, placement);
+	v->placement = placement;
+	victim_assert_unchanged(fd, v);
+}
+
+/* A move of the victim that must fail with @err and change nothing. */
+static void victim_move_fails(int fd, const struct victim *v,
+			      uint32_t placement, int err)
+{
+	struct drm_vttm_gem_move arg = {
+		.handle = v->bo.handle,
+		.placement = placement,
+	};
+	int ret = __vttm_gem_move(fd, &arg);
+
+	igt_assert_f(ret == err, "move to placement %#x gave %d, want %d\n",
+		     placement, ret, err);
+	victim_assert_unchanged(fd, v);
 }
 
 /*
@@ -242,16 +311,16 @@ static void victim_assert_unchanged(int fd, const struct victim *v)
  */
 static void victim_finish(int fd, struct victim *v)
 {
-	uint8_t *bits = bits_of(VICTIM_PAGES, victim_dirty,
-				ARRAY_SIZE(victim_dirty));
+	uint8_t *bits = bits_of(v->bo.npages, v->dirty, ARRAY_SIZE(v->dirty));
 	uint64_t copied;
 
 	victim_assert_unchanged(fd, v);
-	copied = sync_expect_at_least(fd, v->bo.handle, VICTIM_PAGES, bits);
-	assert_device_eq(fd, v->bo.handle, v->bo.map, v->bo.size);
-	assert_counters(fd, v->bo.handle, 2, VICTIM_PAGES + copied);
+	copied = sync_expect_at_least(fd, v->bo.handle, v->bo.npages, bits);
+	assert_device_eq(fd, v->bo.handle, v->cpu, v->bo.size);
+	assert_counters(fd, v->bo.handle, 2, v->bo.npages + copied);
 
 	free(bits);
+	free(v->cpu);
 	free(v->device);
 	bo_destroy(fd, &v->bo);
 }
@@ -282,6 +351,8 @@ static void bad_handles(int fd, uint32_t *out, unsigned int *count)
 	out[3] = 0x7fffffffu;
 	*count = 4;
 }
+
+static const uint32_t bad_pads[] = { 1, 0x80000000u, 0xffffffffu };
 
 /* Memory that makes copy_to_user() fault: NULL, read-only, unmapped. */
 static void bad_pointers(uint64_t *out, unsigned int *count)
@@ -392,15 +463,10 @@ static void test_create_rounds_up(int fd)
 static void test_create_zeroed(int fd)
 {
 	struct bo bo;
-	uint8_t *zero;
 
 	bo_create(fd, &bo, 16);
-	zero = alloc_bytes(bo.size, 0);
-
-	vttm_assert_bytes_eq(bo.map, zero, bo.size, "new BO's CPU mapping");
+	assert_bytes_zero(bo.map, bo.size, "new BO's CPU mapping");
 	assert_device_zero(fd, bo.handle, bo.size);
-
-	free(zero);
 	bo_destroy(fd, &bo);
 }
 
@@ -978,6 +1044,318 @@ static void test_prime_import_bad_fd(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Subtests: device memory and moves                                  */
+/* ------------------------------------------------------------------ */
+
+/* Device memory comes in chunks of 2 MiB; vttm.vram_mb is rounded up. */
+#define DEVICE_MEM_CHUNK	(2ull << 20)
+/* vttm caps vttm.vram_mb at this, so larger values give less. */
+#define VRAM_MB_MAX		4096
+
+/*
+ * Pages of the BOs moved back and forth below: a few more than a chunk,
+ * so that such a BO spans two chunks wherever device memory puts it, and
+ * its sync bitmap ends in a partly used byte.
+ */
+static uint64_t move_pages(void)
+{
+	return DEVICE_MEM_CHUNK / page_size + 3;
+}
+
+/* vttm.vram_mb as the module reports it, or -1 if it cannot be read. */
+static long vram_mb_param(void)
+{
+	FILE *f = fopen("/sys/module/vttm/parameters/vram_mb", "r");
+	long mb = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &mb) != 1)
+		mb = -1;
+	fclose(f);
+
+	return mb;
+}
+
+static void test_get_param_device_mem(int fd)
+{
+	static const uint32_t bad_params[] = {
+		VTTM_PARAM_DEVICE_MEM_SIZE + 1, 0x80000000u, 0xffffffffu,
+	};
+	const uint64_t untouched = 0xa5a5a5a5a5a5a5a5ull;
+	struct drm_vttm_get_param arg = {
+		.param = VTTM_PARAM_DEVICE_MEM_SIZE,
+		.value = untouched,	/* output only: overwritten */
+	};
+	long mb = vram_mb_param();
+	uint64_t size;
+	int other;
+
+	igt_assert_eq(__vttm_get_param(fd, &arg), 0);
+	igt_assert_eq_u32(arg.param, VTTM_PARAM_DEVICE_MEM_SIZE);
+	igt_assert_eq_u32(arg.pad, 0);
+	size = arg.value;
+	igt_info("device memory: %llu MiB; vttm.vram_mb: %ld\n",
+		 (unsigned long long)(size >> 20), mb);
+
+	igt_assert_eq_u64(size % page_size, 0);
+	igt_assert_eq_u64(size % DEVICE_MEM_CHUNK, 0);
+	if (mb == 0) {
+		igt_assert_eq_u64(size, 0);
+	} else {
+		/* vram_mb is unknown (default 64) or set, and not to 0 */
+		igt_assert_neq_u64(size, 0);
+		if (mb > 0 && mb <= VRAM_MB_MAX)
+			igt_assert_eq_u64(size, (uint64_t)(mb + 1) / 2 *
+					  DEVICE_MEM_CHUNK);
+	}
+
+	/* the same again, and in another DRM file */
+	igt_assert_eq_u64(device_mem_size(fd), size);
+	other = drm_open_vttm();
+	igt_assert_eq_u64(device_mem_size(other), size);
+	close(other);
+
+	/* rejected: the value is left alone */
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_params); i++) {
+		arg = (struct drm_vttm_get_param){
+			.param = bad_params[i],
+			.value = untouched,
+		};
+		igt_assert_f(__vttm_get_param(fd, &arg) == -EINVAL,
+			     "param %#x not rejected with EINVAL\n",
+			     bad_params[i]);
+		igt_assert_eq_u64(arg.value, untouched);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_pads); i++) {
+		arg = (struct drm_vttm_get_param){
+			.param = VTTM_PARAM_DEVICE_MEM_SIZE,
+			.pad = bad_pads[i],
+			.value = untouched,
+		};
+		igt_assert_f(__vttm_get_param(fd, &arg) == -EINVAL,
+			     "pad %#x not rejected with EINVAL\n",
+			     bad_pads[i]);
+		igt_assert_eq_u64(arg.value, untouched);
+	}
+}
+
+/*
+ * A move to the placement the BO is in already: it stays there, and
+ * nothing GEM_INFO reports changes. The mapping still reads @want.
+ */
+static void move_in_place(int fd, const struct bo *bo, uint32_t placement,
+			  const uint8_t *want)
+{
+	struct drm_vttm_gem_info before, after;
+
+	vttm_gem_info(fd, bo->handle, &before);
+	igt_assert_eq_u32(before.placement, placement);
+	vttm_gem_move(fd, bo->handle, placement);
+	vttm_gem_info(fd, bo->handle, &after);
+
+	igt_assert_eq_u32(after.placement, placement);
+	igt_assert_eq_u64(after.syncs, before.syncs);
+	igt_assert_eq_u64(after.pages_copied, before.pages_copied);
+	igt_assert_f(!memcmp(&after, &before, sizeof(after)),
+		     "GEM_INFO changed across a move in place\n");
+	vttm_assert_bytes_eq(bo->map, want, bo->size,
+			     "mapping after a move in place");
+}
+
+static void test_move_keeps_contents(int fd, uint32_t method)
+{
+	const uint64_t npages = move_pages();
+	const unsigned int again[] = { 3, npages - 1 };
+	uint8_t *want, *second, *bits = NULL;
+	uint64_t half;
+	struct bo bo;
+
+	vttm_require_device_mem(fd, npages * page_size);
+	bo_create_method(fd, &bo, npages, method);
+	half = npages / 2 * page_size;
+	want = alloc_bytes(bo.size, 0);
+
+	write_pattern(bo.map, 0, bo.size, 0x30e00001);
+	write_pattern(want, 0, bo.size, 0x30e00001);
+	move_in_place(fd, &bo, VTTM_PLACEMENT_SYSTEM, want);
+
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
+	vttm_assert_bytes_eq(bo.map, want, bo.size,
+			     "mapping moved to device memory");
+	second = vttm_gem_mmap(fd, bo.handle, bo.size,
+			       PROT_READ | PROT_WRITE);
+	vttm_assert_bytes_eq(second, want, bo.size,
+			     "new mapping in device memory");
+	/* a move is not a sync: the device has seen nothing yet */
+	assert_counters(fd, bo.handle, 0, 0);
+	assert_device_zero(fd, bo.handle, bo.size);
+	move_in_place(fd, &bo, VTTM_PLACEMENT_DEVICE, want);
+
+	/* writes in device memory, through both mappings */
+	write_pattern(bo.map, 0, half, 0x30e00002);
+	write_pattern(want, 0, half, 0x30e00002);
+	write_pattern(second, half, bo.size - half, 0x30e00003);
+	write_pattern(want, half, bo.size - half, 0x30e00003);
+	vttm_assert_bytes_eq(bo.map, want, bo.size,
+			     "first mapping in device memory");
+	vttm_assert_bytes_eq(second, want, bo.size,
+			     "second mapping in device memory");
+
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_SYSTEM);
+	vttm_assert_bytes_eq(bo.map, want, bo.size,
+			     "first mapping back in system memory");
+	vttm_assert_bytes_eq(second, want, bo.size,
+			     "second mapping back in system memory");
+	assert_counters(fd, bo.handle, 0, 0);
+	assert_device_zero(fd, bo.handle, bo.size);
+
+	/* every page was written, in one placement or the other */
+	sync_expect(fd, bo.handle, npages, NULL);
+	assert_device_eq(fd, bo.handle, want, bo.size);
+
+	/*
+	 * Writes pending across a move in place, in either placement, are
+	 * the ones the next sync copies: no more and no fewer, unless the
+	 * BO is untracked and every sync copies everything.
+	 */
+	if (method != VTTM_METHOD_NONE)
+		bits = bits_of(npages, again, ARRAY_SIZE(again));
+	for (uint32_t to = VTTM_PLACEMENT_SYSTEM; to <= VTTM_PLACEMENT_DEVICE;
+	     to++) {
+		if (to != VTTM_PLACEMENT_SYSTEM)
+			move_expect(fd, bo.handle, to);
+		write_pages(second, again, ARRAY_SIZE(again), 0x30e00010 + to);
+		write_pages(want, again, ARRAY_SIZE(again), 0x30e00010 + to);
+		move_in_place(fd, &bo, to, want);
+		sync_expect(fd, bo.handle, npages, bits);
+		assert_device_eq(fd, bo.handle, want, bo.size);
+	}
+
+	munmap(second, bo.size);
+	free(bits);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
+/*
+ * A BO neither written nor mapped before it moves to device memory reads
+ * zero there: through a mapping and, since an untracked BO's sync copies
+ * every page, on the device.
+ */
+static void fresh_bo_reads_zero(int fd, uint64_t npages)
+{
+	struct bo bo = { .npages = npages, .size = npages * page_size };
+
+	bo.handle = vttm_gem_create_method(fd, bo.size, VTTM_METHOD_NONE);
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
+	bo.map = vttm_gem_mmap(fd, bo.handle, bo.size, PROT_READ);
+	assert_bytes_zero(bo.map, bo.size, "new BO in device memory");
+	sync_expect(fd, bo.handle, npages, NULL);
+	assert_device_zero(fd, bo.handle, bo.size);
+	bo_destroy(fd, &bo);
+}
+
+static void test_move_new_bo_zero(int fd)
+{
+	/* how the BO that was in device memory before makes room */
+	enum { CLOSED, MOVED_OUT, EVICTED, NUM_WAYS };
+	static const char * const way[] = { "closed", "moved out", "evicted" };
+	uint64_t size;
+
+	vttm_require_device_mem(fd, move_pages() * page_size);
+	fresh_bo_reads_zero(fd, move_pages());
+
+	/*
+	 * As large as device memory (or the largest BO), so that the new BO
+	 * gets the very range the old one filled with a pattern that has no
+	 * zero word.
+	 */
+	size = device_mem_size(fd);
+	if (size > DRM_VTTM_MAX_BO_SIZE)
+		size = DRM_VTTM_MAX_BO_SIZE;
+	for (unsigned int how = 0; how < NUM_WAYS; how++) {
+		struct bo old;
+		uint8_t *want;
+
+		igt_debug("old BO %s\n", way[how]);
+		bo_create(fd, &old, size / page_size);
+		move_expect(fd, old.handle, VTTM_PLACEMENT_DEVICE);
+		write_pattern(old.map, 0, old.size, 0x1eac0000 + how);
+
+		if (how == CLOSED)
+			bo_destroy(fd, &old);
+		else if (how == MOVED_OUT)
+			move_expect(fd, old.handle, VTTM_PLACEMENT_SYSTEM);
+
+		fresh_bo_reads_zero(fd, size / page_size);
+		if (how == CLOSED)
+			continue;
+
+		/* the old BO lost nothing on its way out */
+		igt_assert_eq_u32(vttm_gem_placement(fd, old.handle),
+				  VTTM_PLACEMENT_SYSTEM);
+		want = alloc_bytes(old.size, 0);
+		write_pattern(want, 0, old.size, 0x1eac0000 + how);
+		vttm_assert_bytes_eq(old.map, want, old.size,
+				     "old BO back in system memory");
+		free(want);
+		bo_destroy(fd, &old);
+	}
+}
+
+/*
+ * Two BOs that do not fit in device memory together: moving one in
+ * evicts the other to system memory, GEM_INFO says so, and both keep
+ * their contents. An eviction is not a sync either.
+ */
+static void test_eviction_in_info(int fd)
+{
+	struct bo bo[2];
+	uint8_t *want[2];
+	uint64_t npages;
+
+	vttm_require_device_mem(fd, move_pages() * page_size);
+	npages = device_mem_size(fd) / 2 / page_size + 1;
+	igt_require_f(npages * page_size <= DRM_VTTM_MAX_BO_SIZE,
+		      "half of device memory is more than a BO can be\n");
+
+	for (unsigned int i = 0; i < 2; i++) {
+		bo_create(fd, &bo[i], npages);
+		want[i] = alloc_bytes(bo[i].size, 0);
+		write_pattern(bo[i].map, 0, bo[i].size, 0xe71c0000 + i);
+		write_pattern(want[i], 0, bo[i].size, 0xe71c0000 + i);
+	}
+
+	/* in turn: 0 in, 1 in evicting 0, 0 in evicting 1 */
+	for (unsigned int step = 0; step < 3; step++) {
+		unsigned int in = step % 2, out = !in;
+
+		move_expect(fd, bo[in].handle, VTTM_PLACEMENT_DEVICE);
+		igt_assert_eq_u32(vttm_gem_placement(fd, bo[out].handle),
+				  VTTM_PLACEMENT_SYSTEM);
+
+		for (unsigned int i = 0; i < 2; i++) {
+			vttm_assert_bytes_eq(bo[i].map, want[i], bo[i].size,
+					     i == in ? "BO moved in" :
+						       "BO evicted");
+			assert_counters(fd, bo[i].handle, 0, 0);
+		}
+
+		/* a write to the one evicted, in system memory now */
+		write_pattern(bo[out].map, 0, page_size, 0xe71c0010 + step);
+		write_pattern(want[out], 0, page_size, 0xe71c0010 + step);
+	}
+
+	for (unsigned int i = 0; i < 2; i++) {
+		sync_expect(fd, bo[i].handle, npages, NULL);
+		assert_device_eq(fd, bo[i].handle, want[i], bo[i].size);
+		free(want[i]);
+		bo_destroy(fd, &bo[i]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Subtests: bad input                                                */
 /* ------------------------------------------------------------------ */
 
@@ -1050,8 +1428,6 @@ static void test_create_bad_flags(void)
 	assert_no_handles(fd);
 	close(fd);
 }
-
-static const uint32_t bad_pads[] = { 1, 0x80000000u, 0xffffffffu };
 
 static void test_mmap_offset_bad_pad(int fd)
 {
@@ -1199,15 +1575,65 @@ static void test_sync_bad_bitmap_pointer(int fd)
 	victim_finish(fd, &v);
 }
 
-static void test_bad_handle(int fd, unsigned long request)
+static void test_move_bad_placement(int fd)
 {
+	static const uint32_t bad[] = {
+		VTTM_PLACEMENT_DEVICE + 1, 0x80000000u, 0xffffffffu,
+	};
+	struct victim v;
+
+	victim_create(fd, &v);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++)
+		victim_move_fails(fd, &v, bad[i], -EINVAL);
+
+	if (has_device_mem(fd)) {
+		victim_move(fd, &v, VTTM_PLACEMENT_DEVICE);
+		for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++)
+			victim_move_fails(fd, &v, bad[i], -EINVAL);
+	}
+	victim_finish(fd, &v);
+}
+
+/*
+ * One page more than all of device memory can never move there, however
+ * much is free; the BO stays in system memory as it was. Such a move
+ * may evict the BOs in device memory before it fails (TTM evicts until
+ * nothing is left), which the uAPI allows: a move "may evict others".
+ * An evicted BO must keep its contents and its pending writes.
+ */
+static void test_move_too_big(int fd)
+{
+	uint64_t dev_size = device_mem_size(fd);
+	struct victim v, other;
+
+	igt_require_f(dev_size, "vttm has no device memory\n");
+	igt_require_f(dev_size + page_size <= DRM_VTTM_MAX_BO_SIZE,
+		      "device memory is as large as the largest BO\n");
+
+	victim_create_pages(fd, &v, dev_size / page_size + 1);
+	victim_move_fails(fd, &v, VTTM_PLACEMENT_DEVICE, -ENOMEM);
+
+	/* again, with another BO in device memory */
+	victim_create(fd, &other);
+	victim_move(fd, &other, VTTM_PLACEMENT_DEVICE);
+	victim_move_fails(fd, &v, VTTM_PLACEMENT_DEVICE, -ENOMEM);
+	other.placement = vttm_gem_placement(fd, other.bo.handle);
+	if (other.placement != VTTM_PLACEMENT_DEVICE)
+		igt_info("the failed move evicted another BO\n");
+	victim_assert_unchanged(fd, &other);
+
+	victim_finish(fd, &other);
+	victim_finish(fd, &v);
+}
+
+static void bad_handle_round(int fd, unsigned long request,
+			     const struct victim *v)
+{
+	bool device_mem = has_device_mem(fd);
 	uint32_t handles[4];
 	unsigned int count;
 	uint8_t buf[64];
-	struct victim v;
-	int other;
 
-	victim_create(fd, &v);
 	bad_handles(fd, handles, &count);
 
 	for (unsigned int i = 0; i < count; i++) {
@@ -1216,6 +1642,7 @@ static void test_bad_handle(int fd, unsigned long request)
 			struct drm_vttm_gem_sync sync;
 			struct drm_vttm_device_read read;
 			struct drm_vttm_gem_info info;
+			struct drm_vttm_gem_move move;
 		} arg;
 		int ret;
 
@@ -1239,6 +1666,16 @@ static void test_bad_handle(int fd, unsigned long request)
 			arg.read.data_ptr = to_user_pointer(buf);
 			ret = __vttm_device_read(fd, &arg.read);
 			break;
+		case DRM_IOCTL_VTTM_GEM_MOVE:
+			/* to each valid placement, so only the handle is bad */
+			arg.move.handle = handles[i];
+			arg.move.placement = VTTM_PLACEMENT_SYSTEM;
+			ret = __vttm_gem_move(fd, &arg.move);
+			if (ret == -ENOENT && device_mem) {
+				arg.move.placement = VTTM_PLACEMENT_DEVICE;
+				ret = __vttm_gem_move(fd, &arg.move);
+			}
+			break;
 		default:
 			arg.info.handle = handles[i];
 			ret = __vttm_gem_info(fd, &arg.info);
@@ -1250,6 +1687,25 @@ static void test_bad_handle(int fd, unsigned long request)
 			     handles[i], ret);
 		for (unsigned int j = 0; j < sizeof(buf); j++)
 			igt_assert_eq(buf[j], 0xa5);
+		victim_assert_unchanged(fd, v);
+	}
+}
+
+static void test_bad_handle(int fd, unsigned long request)
+{
+	struct victim v;
+	int other;
+
+	victim_create(fd, &v);
+	bad_handle_round(fd, request, &v);
+
+	/*
+	 * Again with the victim in device memory, where a stray move to
+	 * system memory, or a sync or read of the wrong pages, would show.
+	 */
+	if (has_device_mem(fd)) {
+		victim_move(fd, &v, VTTM_PLACEMENT_DEVICE);
+		bad_handle_round(fd, request, &v);
 	}
 
 	/* a live handle means nothing in another DRM file */
@@ -1257,9 +1713,14 @@ static void test_bad_handle(int fd, unsigned long request)
 	{
 		struct drm_vttm_gem_info info = { .handle = v.bo.handle };
 		struct drm_vttm_gem_sync sync = { .handle = v.bo.handle };
+		struct drm_vttm_gem_move move = {
+			.handle = v.bo.handle,
+			.placement = VTTM_PLACEMENT_SYSTEM,
+		};
 
 		igt_assert_eq(__vttm_gem_info(other, &info), -ENOENT);
 		igt_assert_eq(__vttm_gem_sync(other, &sync), -ENOENT);
+		igt_assert_eq(__vttm_gem_move(other, &move), -ENOENT);
 	}
 	close(other);
 
@@ -1445,6 +1906,26 @@ igt_main
 	igt_subtest("prime-import-rejects-non-dma-buf-fds")
 		test_prime_import_bad_fd();
 
+	igt_describe("GET_PARAM gives device memory in 2 MiB chunks, rejects bad params and pads.");
+	igt_subtest("get-param-device-mem-size")
+		test_get_param_device_mem(fd);
+
+	igt_describe("Moves keep a BO's contents in every mapping; moves in place change nothing.");
+	igt_subtest_with_dynamic("move-keeps-contents") {
+		igt_dynamic("auto")
+			test_move_keeps_contents(fd, VTTM_METHOD_AUTO);
+		igt_dynamic("none")
+			test_move_keeps_contents(fd, VTTM_METHOD_NONE);
+	}
+
+	igt_describe("A new BO moved to device memory reads zero, even where another BO was.");
+	igt_subtest("move-new-bo-reads-zero")
+		test_move_new_bo_zero(fd);
+
+	igt_describe("Moving into full device memory evicts, as GEM_INFO shows; no data is lost.");
+	igt_subtest("move-eviction-shows-in-info")
+		test_eviction_in_info(fd);
+
 	igt_describe("Create rejects a zero size.");
 	igt_subtest("create-rejects-zero-size")
 		test_create_zero_size();
@@ -1500,6 +1981,18 @@ igt_main
 	igt_describe("GEM_INFO gives ENOENT for handles that do not exist.");
 	igt_subtest("info-rejects-unknown-handles")
 		test_bad_handle(fd, DRM_IOCTL_VTTM_GEM_INFO);
+
+	igt_describe("GEM_MOVE gives ENOENT for handles that do not exist.");
+	igt_subtest("move-rejects-unknown-handles")
+		test_bad_handle(fd, DRM_IOCTL_VTTM_GEM_MOVE);
+
+	igt_describe("GEM_MOVE rejects unknown placements.");
+	igt_subtest("move-rejects-unknown-placements")
+		test_move_bad_placement(fd);
+
+	igt_describe("GEM_MOVE gives ENOMEM for a BO larger than all device memory.");
+	igt_subtest("move-rejects-a-bo-larger-than-device-memory")
+		test_move_too_big(fd);
 
 	igt_describe("DEVICE_READ rejects ranges outside the BO, also ones whose end wraps.");
 	igt_subtest("device-read-rejects-ranges-outside-the-bo")
