@@ -3,7 +3,7 @@
 # drm-coherent: build the test kernel with our files, boot it under QEMU and
 # run the tests or the demo inside. See README.md.
 
-.PHONY: all deps kernel igt check run lint clean
+.PHONY: all deps kernel igt check run lint clean bench-prog
 
 all: kernel igt
 
@@ -26,6 +26,18 @@ check: kernel igt
 # The main job: the coherent-memory demo in the guest.
 run: kernel igt
 	@scripts/vm-run --timeout 300 -- build/igt/vttm_demo
+
+# The in-guest benchmark: plain ioctls on libdrm's headers, like the demo.
+BENCH_PROG := build/bench/vttm_bench
+
+bench-prog: $(BENCH_PROG)
+
+$(BENCH_PROG): tools/bench/vttm_bench.c include/uapi/drm/vttm_drm.h
+	@mkdir -p $(@D)
+	gcc -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
+		-Wdeclaration-after-statement -Wstrict-prototypes \
+		-Wmissing-prototypes -Iinclude/uapi/drm \
+		$(shell pkg-config --cflags libdrm) -o $@ $< -lpthread
 
 clean:
 	rm -rf build

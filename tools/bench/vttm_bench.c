@@ -1,0 +1,1442 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vttm_bench - what keeping a device copy coherent with CPU writes costs,
+ * per method, on a vttm device and, for comparison, with the tricks a
+ * user-space tool has to play without the kernel's help.
+ *
+ * A cell is one buffer size, one write pattern, one method and one
+ * placement. Each cycle of a cell writes the pattern (the write phase)
+ * and then brings the device copy up to date (the sync phase); both are
+ * timed separately with CLOCK_MONOTONIC and the medians are reported,
+ * along with per-cycle averages of the pages written, the pages copied
+ * and the tracking work (faults, scans, switches of method).
+ *
+ * Methods:
+ *   none, mkwrite, pagetable, auto, vmwgfx  a vttm BO created with that
+ *        VTTM_METHOD_*, in system placement or moved to device memory;
+ *        the sync is DRM_IOCTL_VTTM_GEM_SYNC.
+ *   mprotect   a memfd mapping kept read-only; a SIGSEGV handler records
+ *        the page and makes it writable again.
+ *   softdirty  the soft-dirty bits: /proc/self/pagemap says which pages
+ *        were written, /proc/self/clear_refs ("4") resets them.
+ *   uffd-wp    userfaultfd write protection on the memfd mapping; a
+ *        thread records the page and lifts the protection.
+ *   floor      memcpy of exactly the pages the pattern wrote, from one
+ *        buffer to another: what no tracking at all would cost.
+ * The user-space methods and the floor keep their own device copy.
+ *
+ * Every pattern writes one 8-byte word into each page it touches, since
+ * tracking costs per page and not per byte, except sequential-all and
+ * ring, which fill every page they touch completely, as a streaming
+ * upload would. read-mostly reads one word of every page, then writes
+ * one page. All methods see the same page sequence for a given size and
+ * pattern: the PRNG is reseeded with a fixed seed for each cell.
+ *
+ * At the end of each cell the device copy is compared with the buffer;
+ * a mismatch is fatal, as the numbers of a method that loses writes
+ * mean nothing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#if __has_include("x86intrin.h")
+#include <x86intrin.h>
+#define HAVE_TSC 1
+#endif
+
+#include <drm.h>
+
+#include "vttm_drm.h"
+
+#define DRI_DIR		"/dev/dri"
+#define MAX_SIZES	16
+#define READ_CHUNK	(16ul << 20)
+#define PM_SOFT_DIRTY	(1ull << 55)
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+enum pattern {
+	PAT_ONE_PAGE,
+	PAT_SPARSE,
+	PAT_CLUSTERED,
+	PAT_SEQUENTIAL,
+	PAT_RING,
+	PAT_READ_MOSTLY,
+	PAT_PHASE_CHANGE,
+	NR_PATTERNS
+};
+
+static const char *const pattern_names[NR_PATTERNS] = {
+	"one-page", "sparse-1pct", "clustered-10pct", "sequential-all",
+	"ring", "read-mostly", "phase-change",
+};
+
+/* In the order cells run: the floor and none first, the references. */
+enum method {
+	M_FLOOR,
+	M_NONE,
+	M_MKWRITE,
+	M_PAGETABLE,
+	M_AUTO,
+	M_VMWGFX,
+	M_MPROTECT,
+	M_SOFTDIRTY,
+	M_UFFD_WP,
+	NR_METHODS
+};
+
+static const char *const method_names[NR_METHODS] = {
+	"floor", "none", "mkwrite", "pagetable", "auto", "vmwgfx",
+	"mprotect", "softdirty", "uffd-wp",
+};
+
+static const uint32_t vttm_methods[NR_METHODS] = {
+	[M_NONE] = VTTM_METHOD_NONE,
+	[M_MKWRITE] = VTTM_METHOD_MKWRITE,
+	[M_PAGETABLE] = VTTM_METHOD_PAGETABLE,
+	[M_AUTO] = VTTM_METHOD_AUTO,
+	[M_VMWGFX] = VTTM_METHOD_AUTO_VMWGFX,
+};
+
+static bool is_kernel_method(enum method m)
+{
+	return m >= M_NONE && m <= M_VMWGFX;
+}
+
+enum placement { PL_SYSTEM, PL_DEVICE, PL_MEMFD };
+
+static const char *const placement_names[] = { "system", "device", "memfd" };
+
+struct options {
+	uint64_t sizes[MAX_SIZES];
+	unsigned int nr_sizes;
+	unsigned int patterns;		/* bit mask of enum pattern */
+	unsigned int methods;		/* bit mask of enum method */
+	bool system, device;
+	unsigned int cycles;		/* 0: by size */
+	bool quick;
+	const char *label;
+	const char *csv;
+};
+
+/* The pages one cycle touches, and how. */
+struct plan {
+	uint32_t *pages;
+	size_t count;
+	bool fill;		/* write whole pages, not one word */
+	bool read_all;		/* read one word of every page first */
+};
+
+struct counters {
+	uint64_t faults, scans, switches;
+};
+
+struct cell {
+	enum method method;
+	enum placement placement;
+	size_t size, npages;
+	uint8_t *buf;		/* what the CPU writes */
+	uint8_t *copy;		/* device copy of the user-space methods */
+	int drm_fd;
+	uint32_t handle;
+	int memfd;
+	/* pages recorded dirty by mprotect and uffd-wp */
+	uint8_t *dirty;
+	uint32_t *list;
+	size_t nr_listed;
+	uint64_t faults, scans;
+	/* softdirty */
+	int pagemap_fd, clear_fd;
+	uint64_t *pagemap;
+	/* uffd-wp */
+	int uffd, stop_fd;
+	pthread_t thread;
+	bool thread_started;
+	/* floor: the pages of the current cycle */
+	const struct plan *plan;
+};
+
+static long page_size;
+static int vttm_fd = -1;
+static uint64_t device_mem;
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die(const char *fmt, ...);
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "vttm_bench: FATAL: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static void *map_anon(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap of %zu bytes: %s", size, strerror(errno));
+	return p;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Nanoseconds per TSC tick; zero while CLOCK_MONOTONIC is used. */
+static double tsc_ns;
+
+static uint64_t now_ns(void)
+{
+#ifdef HAVE_TSC
+	if (tsc_ns)
+		return (uint64_t)(__rdtsc() * tsc_ns);
+#endif
+	return mono_ns();
+}
+
+/* The smallest step CLOCK_MONOTONIC takes, watched for up to 50 ms. */
+static uint64_t clock_step(void)
+{
+	uint64_t start = mono_ns(), prev = start, step = UINT64_MAX;
+
+	while (prev - start < 50000000ull) {
+		uint64_t t = mono_ns();
+
+		if (t != prev && t - prev < step)
+			step = t - prev;
+		prev = t;
+	}
+
+	return step;
+}
+
+/*
+ * A guest that found its TSC unstable runs CLOCK_MONOTONIC on jiffies,
+ * whose steps of milliseconds hide every cost measured here. Then the
+ * cycles are timed with the TSC, scaled against CLOCK_MONOTONIC over
+ * 400 ms measured from one clock step to another; the TSC only has to
+ * advance at a steady rate for the few milliseconds of a cycle.
+ */
+static void pick_timer(uint64_t *step)
+{
+#ifdef HAVE_TSC
+	uint64_t t0, t1, prev, c0, c1;
+#endif
+
+	*step = clock_step();
+	if (*step <= 10000)
+		return;
+#ifdef HAVE_TSC
+	t0 = mono_ns();
+	while ((t1 = mono_ns()) == t0)
+		;
+	c0 = __rdtsc();
+	t0 = t1;
+	prev = t1;
+	for (;;) {
+		t1 = mono_ns();
+		c1 = __rdtsc();
+		if (t1 != prev && t1 - t0 >= 400000000ull)
+			break;
+		prev = t1;
+	}
+	if (c1 > c0)
+		tsc_ns = (double)(t1 - t0) / (c1 - c0);
+#endif
+}
+
+/* xorshift64*: small, fast and the same everywhere. */
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static size_t rng_below(size_t n)
+{
+	return rng_next() % n;
+}
+
+/* ioctl() restarted when a signal or a busy driver interrupts it. */
+static int xioctl(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, request, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+
+	return ret;
+}
+
+static bool is_vttm(int fd)
+{
+	char name[16] = "";
+	struct drm_version v = {
+		.name_len = sizeof(name) - 1,
+		.name = name,
+	};
+
+	return !xioctl(fd, DRM_IOCTL_VERSION, &v) && v.name_len == 4 &&
+	       !memcmp(name, "vttm", 4);
+}
+
+/* The first render node vttm drives, else the first card node. */
+static int open_vttm(void)
+{
+	static const char *const prefixes[] = { "renderD", "card" };
+	char path[300];
+
+	for (unsigned int p = 0; p < ARRAY_LEN(prefixes); p++) {
+		struct dirent *e;
+		DIR *dir = opendir(DRI_DIR);
+
+		if (!dir)
+			return -1;
+		while ((e = readdir(dir))) {
+			int fd;
+
+			if (strncmp(e->d_name, prefixes[p],
+				    strlen(prefixes[p])))
+				continue;
+			snprintf(path, sizeof(path), DRI_DIR "/%s", e->d_name);
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (is_vttm(fd)) {
+				closedir(dir);
+				return fd;
+			}
+			close(fd);
+		}
+		closedir(dir);
+	}
+
+	return -1;
+}
+
+/* ---- patterns ---- */
+
+/* Marks @page in @seen and appends it to @plan unless already there. */
+static void plan_add(struct plan *plan, uint8_t *seen, size_t page)
+{
+	if (seen[page])
+		return;
+	seen[page] = 1;
+	plan->pages[plan->count++] = page;
+}
+
+static void plan_random(struct plan *plan, uint8_t *seen, size_t npages,
+			size_t want)
+{
+	while (plan->count < want)
+		plan_add(plan, seen, rng_below(npages));
+}
+
+/*
+ * Fills @plan with the pages cycle @index of @nr (negative: a warm-up
+ * cycle) writes. Random page sets hold no duplicates, so "pages written"
+ * is exact for every pattern.
+ */
+static void make_plan(enum pattern pat, int index, unsigned int nr,
+		      size_t npages, size_t *ring_pos, uint8_t *seen,
+		      struct plan *plan)
+{
+	size_t want, i;
+
+	plan->count = 0;
+	plan->fill = false;
+	plan->read_all = false;
+	memset(seen, 0, npages);
+
+	if (pat == PAT_PHASE_CHANGE) {
+		/* thirds: sparse, then sequential, then sparse again */
+		if (index >= (int)nr / 3 && index < 2 * (int)nr / 3)
+			pat = PAT_SEQUENTIAL;
+		else
+			pat = PAT_SPARSE;
+	}
+
+	switch (pat) {
+	case PAT_ONE_PAGE:
+		plan_random(plan, seen, npages, 1);
+		break;
+	case PAT_READ_MOSTLY:
+		plan->read_all = true;
+		plan_random(plan, seen, npages, 1);
+		break;
+	case PAT_SPARSE:
+		want = npages / 100;
+		plan_random(plan, seen, npages, want ? want : 1);
+		break;
+	case PAT_CLUSTERED:
+		/*
+		 * 10% of the pages (at least one), in runs of 16 at random
+		 * starts; the last run is cut short to hit the count, and
+		 * runs may overlap, in which case more runs are added.
+		 */
+		want = npages / 10;
+		if (!want)
+			want = 1;
+		while (plan->count < want) {
+			size_t run = npages < 16 ? npages : 16;
+			size_t start = rng_below(npages - run + 1);
+
+			for (i = 0; i < run && plan->count < want; i++)
+				plan_add(plan, seen, start + i);
+		}
+		break;
+	case PAT_SEQUENTIAL:
+		plan->fill = true;
+		for (i = 0; i < npages; i++)
+			plan->pages[plan->count++] = i;
+		break;
+	case PAT_RING:
+		/* appends 1/16 of the buffer where the last cycle stopped */
+		plan->fill = true;
+		want = npages / 16;
+		if (!want)
+			want = 1;
+		for (i = 0; i < want; i++) {
+			plan->pages[plan->count++] = *ring_pos;
+			*ring_pos = (*ring_pos + 1) % npages;
+		}
+		break;
+	default:
+		die("bad pattern %d", pat);
+	}
+}
+
+/* Keeps the reads of read-mostly from being optimized away. */
+static uint64_t read_sink;
+
+static void run_writes(uint8_t *buf, size_t npages, const struct plan *plan,
+		       uint64_t cycle)
+{
+	uint64_t val = (cycle + 1) * 0x9e3779b97f4a7c15ull;
+	size_t words = page_size / sizeof(uint64_t);
+	size_t i;
+
+	if (plan->read_all) {
+		uint64_t sum = 0;
+
+		for (i = 0; i < npages; i++)
+			sum += __atomic_load_n((uint64_t *)(buf + i * page_size),
+					       __ATOMIC_RELAXED);
+		read_sink = sum;
+	}
+
+	for (i = 0; i < plan->count; i++) {
+		uint8_t *page = buf + (size_t)plan->pages[i] * page_size;
+
+		if (plan->fill) {
+			memset(page, (int)((val >> 56) ^ i) & 0xff,
+			       page_size);
+		} else {
+			uint64_t *w = (uint64_t *)page + cycle % words;
+
+			__atomic_store_n(w, val ^ plan->pages[i],
+					 __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* ---- vttm ---- */
+
+static int gem_info(struct cell *c, struct drm_vttm_gem_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->handle = c->handle;
+	return xioctl(c->drm_fd, DRM_IOCTL_VTTM_GEM_INFO, info) ? -errno : 0;
+}
+
+static int kernel_setup(struct cell *c)
+{
+	struct drm_vttm_gem_create create = {
+		.size = c->size,
+		.flags = VTTM_CREATE_METHOD(vttm_methods[c->method]),
+	};
+	struct drm_vttm_gem_mmap_offset mo = {};
+	struct drm_vttm_gem_sync sync = {};
+	void *map;
+
+	c->drm_fd = vttm_fd;
+	if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_CREATE, &create))
+		return -errno;
+	c->handle = create.handle;
+
+	if (c->placement == PL_DEVICE) {
+		struct drm_vttm_gem_move move = {
+			.handle = c->handle,
+			.placement = VTTM_PLACEMENT_DEVICE,
+		};
+
+		if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_MOVE, &move))
+			die("GEM_MOVE of %zu bytes to device: %s", c->size,
+			    strerror(errno));
+	}
+
+	mo.handle = c->handle;
+	if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_MMAP_OFFSET, &mo))
+		die("GEM_MMAP_OFFSET: %s", strerror(errno));
+	map = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vttm_fd, mo.offset);
+	if (map == MAP_FAILED)
+		die("mmap of a BO: %s", strerror(errno));
+	c->buf = map;
+
+	/* the starting point: the device copy equals the BO */
+	sync.handle = c->handle;
+	if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_SYNC, &sync))
+		die("GEM_SYNC: %s", strerror(errno));
+
+	return 0;
+}
+
+static uint64_t kernel_sync(struct cell *c)
+{
+	struct drm_vttm_gem_sync sync = { .handle = c->handle };
+
+	if (xioctl(c->drm_fd, DRM_IOCTL_VTTM_GEM_SYNC, &sync))
+		die("GEM_SYNC: %s", strerror(errno));
+	return sync.pages_copied;
+}
+
+static bool kernel_verify(struct cell *c)
+{
+	size_t chunk = c->size < READ_CHUNK ? c->size : READ_CHUNK;
+	uint8_t *tmp = map_anon(chunk);
+	bool ok = true;
+
+	for (size_t off = 0; off < c->size && ok; off += chunk) {
+		struct drm_vttm_device_read rd = {
+			.handle = c->handle,
+			.offset = off,
+			.size = chunk,
+			.data_ptr = (uintptr_t)tmp,
+		};
+
+		if (xioctl(c->drm_fd, DRM_IOCTL_VTTM_DEVICE_READ, &rd))
+			die("DEVICE_READ: %s", strerror(errno));
+		ok = !memcmp(tmp, c->buf + off, chunk);
+	}
+	munmap(tmp, chunk);
+
+	return ok;
+}
+
+static void kernel_teardown(struct cell *c)
+{
+	struct drm_gem_close cl = { .handle = c->handle };
+
+	if (c->buf)
+		munmap(c->buf, c->size);
+	if (c->handle)
+		xioctl(c->drm_fd, DRM_IOCTL_GEM_CLOSE, &cl);
+}
+
+/* ---- user space: common ---- */
+
+static void record_dirty(struct cell *c, size_t page)
+{
+	size_t n = __atomic_load_n(&c->nr_listed, __ATOMIC_RELAXED);
+
+	c->faults++;
+	if (c->dirty[page])
+		return;
+	c->dirty[page] = 1;
+	c->list[n] = page;
+	__atomic_store_n(&c->nr_listed, n + 1, __ATOMIC_RELEASE);
+}
+
+/* Copies the listed pages to the device copy and empties the list. */
+static uint64_t copy_listed(struct cell *c)
+{
+	size_t n = __atomic_load_n(&c->nr_listed, __ATOMIC_ACQUIRE);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t off = (size_t)c->list[i] * page_size;
+
+		memcpy(c->copy + off, c->buf + off, page_size);
+		c->dirty[c->list[i]] = 0;
+	}
+	__atomic_store_n(&c->nr_listed, 0, __ATOMIC_RELEASE);
+	c->scans++;
+
+	return n;
+}
+
+/* A memfd of the cell's size, mapped shared and populated. */
+static void memfd_setup(struct cell *c)
+{
+	void *map;
+
+	c->memfd = memfd_create("vttm_bench", MFD_CLOEXEC);
+	if (c->memfd < 0)
+		die("memfd_create: %s", strerror(errno));
+	if (ftruncate(c->memfd, c->size))
+		die("ftruncate: %s", strerror(errno));
+	map = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   c->memfd, 0);
+	if (map == MAP_FAILED)
+		die("mmap of a memfd: %s", strerror(errno));
+	c->buf = map;
+	memset(c->buf, 0, c->size);
+	c->copy = map_anon(c->size);
+	memset(c->copy, 0, c->size);
+	c->dirty = xcalloc(c->npages, 1);
+	c->list = xcalloc(c->npages, sizeof(*c->list));
+}
+
+/* ---- mprotect ---- */
+
+static struct cell *segv_cell;
+
+static void segv_handler(int sig, siginfo_t *si, void *uctx)
+{
+	struct cell *c = segv_cell;
+	uint8_t *addr = si->si_addr;
+	size_t page;
+
+	(void)uctx;
+	if (!c || addr < c->buf || addr >= c->buf + c->size) {
+		/* not ours: crash for real on the retried access */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	page = (addr - c->buf) / page_size;
+	record_dirty(c, page);
+	if (mprotect(c->buf + page * page_size, page_size,
+		     PROT_READ | PROT_WRITE))
+		signal(sig, SIG_DFL);
+}
+
+static int mprotect_setup(struct cell *c)
+{
+	struct sigaction sa = {};
+
+	memfd_setup(c);
+	sa.sa_sigaction = segv_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	segv_cell = c;
+	if (sigaction(SIGSEGV, &sa, NULL))
+		die("sigaction: %s", strerror(errno));
+	if (mprotect(c->buf, c->size, PROT_READ))
+		die("mprotect: %s", strerror(errno));
+
+	return 0;
+}
+
+static uint64_t mprotect_sync(struct cell *c)
+{
+	uint64_t n = copy_listed(c);
+
+	if (mprotect(c->buf, c->size, PROT_READ))
+		die("mprotect: %s", strerror(errno));
+	return n;
+}
+
+static void mprotect_teardown(struct cell *c)
+{
+	signal(SIGSEGV, SIG_DFL);
+	if (segv_cell == c)
+		segv_cell = NULL;
+}
+
+/* ---- softdirty ---- */
+
+static void clear_soft_dirty(struct cell *c)
+{
+	if (pwrite(c->clear_fd, "4", 1, 0) != 1)
+		die("writing /proc/self/clear_refs: %s", strerror(errno));
+}
+
+static int softdirty_setup(struct cell *c)
+{
+	memfd_setup(c);
+	c->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (c->pagemap_fd < 0)
+		return -errno;
+	c->clear_fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	if (c->clear_fd < 0)
+		return -errno;
+	c->pagemap = xcalloc(c->npages, sizeof(*c->pagemap));
+
+	/*
+	 * Without CONFIG_MEM_SOFT_DIRTY clear_refs accepts "4" and pagemap
+	 * never reports a page dirty: check that a write shows.
+	 */
+	clear_soft_dirty(c);
+	__atomic_store_n((uint64_t *)c->buf, 0, __ATOMIC_RELAXED);
+	if (pread(c->pagemap_fd, c->pagemap, sizeof(uint64_t),
+		  (uintptr_t)c->buf / page_size * sizeof(uint64_t)) !=
+	    sizeof(uint64_t))
+		return errno ? -errno : -EIO;
+	if (!(c->pagemap[0] & PM_SOFT_DIRTY))
+		return -EOPNOTSUPP;
+	clear_soft_dirty(c);
+
+	return 0;
+}
+
+static uint64_t softdirty_sync(struct cell *c)
+{
+	size_t len = c->npages * sizeof(uint64_t);
+	off_t off = (uintptr_t)c->buf / page_size * sizeof(uint64_t);
+	uint64_t n = 0;
+
+	if (pread(c->pagemap_fd, c->pagemap, len, off) != (ssize_t)len)
+		die("reading /proc/self/pagemap: %s", strerror(errno));
+	for (size_t i = 0; i < c->npages; i++) {
+		if (!(c->pagemap[i] & PM_SOFT_DIRTY))
+			continue;
+		memcpy(c->copy + i * page_size, c->buf + i * page_size,
+		       page_size);
+		n++;
+	}
+	clear_soft_dirty(c);
+	c->scans++;
+
+	return n;
+}
+
+static void softdirty_teardown(struct cell *c)
+{
+	if (c->pagemap_fd > 0)
+		close(c->pagemap_fd);
+	if (c->clear_fd > 0)
+		close(c->clear_fd);
+	free(c->pagemap);
+}
+
+/* ---- uffd-wp ---- */
+
+static int uffd_protect(struct cell *c, size_t off, size_t len, bool wp)
+{
+	struct uffdio_writeprotect arg = {
+		.range = { .start = (uintptr_t)c->buf + off, .len = len },
+		.mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return xioctl(c->uffd, UFFDIO_WRITEPROTECT, &arg) ? -errno : 0;
+}
+
+static void *uffd_thread(void *arg)
+{
+	struct cell *c = arg;
+	struct pollfd fds[2] = {
+		{ .fd = c->uffd, .events = POLLIN },
+		{ .fd = c->stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		struct uffd_msg msg;
+		size_t page;
+		ssize_t n;
+		int err;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll on a userfaultfd: %s", strerror(errno));
+		}
+		if (fds[1].revents)
+			return NULL;
+		n = read(c->uffd, &msg, sizeof(msg));
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		if (n != sizeof(msg))
+			die("reading a userfaultfd: %s", strerror(errno));
+		if (msg.event != UFFD_EVENT_PAGEFAULT ||
+		    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+			die("unexpected userfaultfd event %u flags %llx",
+			    msg.event,
+			    (unsigned long long)msg.arg.pagefault.flags);
+		page = ((uint8_t *)(uintptr_t)msg.arg.pagefault.address -
+			c->buf) / page_size;
+		record_dirty(c, page);
+		err = uffd_protect(c, page * page_size, page_size, false);
+		if (err)
+			die("UFFDIO_WRITEPROTECT off: %s", strerror(-err));
+	}
+}
+
+static int uffd_setup(struct cell *c)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API,
+		.features = UFFD_FEATURE_PAGEFAULT_FLAG_WP,
+	};
+	struct uffdio_register reg = {};
+	int err;
+
+	memfd_setup(c);
+	c->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (c->uffd < 0)
+		return -errno;
+	if (xioctl(c->uffd, UFFDIO_API, &api))
+		return -errno;
+	if (!(api.features & UFFD_FEATURE_PAGEFAULT_FLAG_WP))
+		return -EOPNOTSUPP;
+	reg.range.start = (uintptr_t)c->buf;
+	reg.range.len = c->size;
+	reg.mode = UFFDIO_REGISTER_MODE_WP;
+	if (xioctl(c->uffd, UFFDIO_REGISTER, &reg))
+		return -errno;
+	if (!(reg.ioctls & (1ull << _UFFDIO_WRITEPROTECT)))
+		return -EOPNOTSUPP;
+	err = uffd_protect(c, 0, c->size, true);
+	if (err)
+		return err;
+
+	c->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (c->stop_fd < 0)
+		die("eventfd: %s", strerror(errno));
+	err = pthread_create(&c->thread, NULL, uffd_thread, c);
+	if (err)
+		die("pthread_create: %s", strerror(err));
+	c->thread_started = true;
+
+	return 0;
+}
+
+static uint64_t uffd_sync(struct cell *c)
+{
+	uint64_t n = copy_listed(c);
+	int err = uffd_protect(c, 0, c->size, true);
+
+	if (err)
+		die("UFFDIO_WRITEPROTECT on: %s", strerror(-err));
+	return n;
+}
+
+static void uffd_teardown(struct cell *c)
+{
+	uint64_t one = 1;
+
+	if (c->thread_started) {
+		if (write(c->stop_fd, &one, sizeof(one)) != sizeof(one))
+			die("eventfd write: %s", strerror(errno));
+		pthread_join(c->thread, NULL);
+	}
+	if (c->stop_fd > 0)
+		close(c->stop_fd);
+	if (c->uffd > 0)
+		close(c->uffd);
+}
+
+/* ---- floor ---- */
+
+static int floor_setup(struct cell *c)
+{
+	c->buf = map_anon(c->size);
+	memset(c->buf, 0, c->size);
+	c->copy = map_anon(c->size);
+	memset(c->copy, 0, c->size);
+
+	return 0;
+}
+
+static uint64_t floor_sync(struct cell *c)
+{
+	const struct plan *plan = c->plan;
+
+	for (size_t i = 0; i < plan->count; i++) {
+		size_t off = (size_t)plan->pages[i] * page_size;
+
+		memcpy(c->copy + off, c->buf + off, page_size);
+	}
+
+	return plan->count;
+}
+
+/* ---- dispatch ---- */
+
+static int cell_setup(struct cell *c)
+{
+	c->memfd = -1;
+	c->uffd = -1;
+	c->stop_fd = -1;
+	c->pagemap_fd = -1;
+	c->clear_fd = -1;
+
+	switch (c->method) {
+	case M_FLOOR:
+		return floor_setup(c);
+	case M_MPROTECT:
+		return mprotect_setup(c);
+	case M_SOFTDIRTY:
+		return softdirty_setup(c);
+	case M_UFFD_WP:
+		return uffd_setup(c);
+	default:
+		return kernel_setup(c);
+	}
+}
+
+static uint64_t cell_sync(struct cell *c)
+{
+	switch (c->method) {
+	case M_FLOOR:
+		return floor_sync(c);
+	case M_MPROTECT:
+		return mprotect_sync(c);
+	case M_SOFTDIRTY:
+		return softdirty_sync(c);
+	case M_UFFD_WP:
+		return uffd_sync(c);
+	default:
+		return kernel_sync(c);
+	}
+}
+
+static void cell_counters(struct cell *c, struct counters *out)
+{
+	struct drm_vttm_gem_info info;
+	struct rusage ru;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (is_kernel_method(c->method)) {
+		err = gem_info(c, &info);
+		if (err)
+			die("GEM_INFO: %s", strerror(-err));
+		out->faults = info.faults;
+		out->scans = info.scans;
+		out->switches = info.switches;
+	} else if (c->method == M_SOFTDIRTY) {
+		/* soft-dirty faults are invisible; count all minor faults */
+		getrusage(RUSAGE_SELF, &ru);
+		out->faults = ru.ru_minflt;
+		out->scans = c->scans;
+	} else {
+		out->faults = c->faults;
+		out->scans = c->scans;
+	}
+}
+
+static bool cell_verify(struct cell *c)
+{
+	if (is_kernel_method(c->method))
+		return kernel_verify(c);
+	return !memcmp(c->copy, c->buf, c->size);
+}
+
+static void cell_teardown(struct cell *c)
+{
+	switch (c->method) {
+	case M_MPROTECT:
+		mprotect_teardown(c);
+		break;
+	case M_SOFTDIRTY:
+		softdirty_teardown(c);
+		break;
+	case M_UFFD_WP:
+		uffd_teardown(c);
+		break;
+	default:
+		break;
+	}
+	if (is_kernel_method(c->method)) {
+		kernel_teardown(c);
+		return;
+	}
+	if (c->buf)
+		munmap(c->buf, c->size);
+	if (c->copy)
+		munmap(c->copy, c->size);
+	if (c->memfd >= 0)
+		close(c->memfd);
+	free(c->dirty);
+	free(c->list);
+}
+
+/* ---- one cell ---- */
+
+struct result {
+	unsigned int cycles;
+	uint64_t median_ns, write_ns, sync_ns;
+	double pages_written, pages_copied, faults, scans, switches;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Returns 0, or a negative errno if the method cannot run here. */
+static int run_cell(enum method m, enum placement pl, size_t size,
+		    enum pattern pat, unsigned int warmup, unsigned int nr,
+		    struct result *res)
+{
+	struct cell c = {
+		.method = m,
+		.placement = pl,
+		.size = size,
+		.npages = size / page_size,
+	};
+	uint64_t *total = xcalloc(nr, sizeof(*total));
+	uint64_t *wr = xcalloc(nr, sizeof(*wr));
+	uint64_t *sy = xcalloc(nr, sizeof(*sy));
+	uint8_t *seen = xcalloc(c.npages, 1);
+	struct plan plan = {
+		.pages = xcalloc(c.npages, sizeof(*plan.pages)),
+	};
+	uint64_t written = 0, copied = 0;
+	struct counters before, after;
+	size_t ring_pos = 0;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	/* the same page sequence for every method of a size and pattern */
+	rng_state = 0x5eed0000ull ^ (size * 0x9e3779b97f4a7c15ull) ^
+		    ((uint64_t)pat << 48);
+	if (!rng_state)
+		rng_state = 1;
+
+	c.plan = &plan;
+	err = cell_setup(&c);
+	if (err)
+		goto out;
+
+	for (int i = -(int)warmup; i < (int)nr; i++) {
+		uint64_t t0, t1, t2, n;
+
+		make_plan(pat, i, nr, c.npages, &ring_pos, seen, &plan);
+		if (i == 0)
+			cell_counters(&c, &before);
+		t0 = now_ns();
+		run_writes(c.buf, c.npages, &plan, i + warmup);
+		t1 = now_ns();
+		n = cell_sync(&c);
+		t2 = now_ns();
+		if (i < 0)
+			continue;
+		total[i] = t2 - t0;
+		wr[i] = t1 - t0;
+		sy[i] = t2 - t1;
+		written += plan.count;
+		copied += n;
+	}
+	cell_counters(&c, &after);
+
+	if (!cell_verify(&c))
+		die("%s %s %zu bytes %s: the device copy differs from the buffer",
+		    method_names[m], placement_names[pl], size,
+		    pattern_names[pat]);
+
+	res->cycles = nr;
+	res->median_ns = median(total, nr);
+	res->write_ns = median(wr, nr);
+	res->sync_ns = median(sy, nr);
+	res->pages_written = (double)written / nr;
+	res->pages_copied = (double)copied / nr;
+	res->faults = (double)(after.faults - before.faults) / nr;
+	res->scans = (double)(after.scans - before.scans) / nr;
+	res->switches = (double)(after.switches - before.switches) / nr;
+out:
+	cell_teardown(&c);
+	free(total);
+	free(wr);
+	free(sy);
+	free(seen);
+	free(plan.pages);
+	return err;
+}
+
+/* ---- options and output ---- */
+
+static const char usage_text[] =
+"usage: vttm_bench [options]\n"
+"  --sizes LIST      e.g. 64K,1M,16M,256M (the default)\n"
+"  --patterns LIST   one-page,sparse-1pct,clustered-10pct,sequential-all,\n"
+"                    ring,read-mostly,phase-change (default: all)\n"
+"  --methods LIST    none,mkwrite,pagetable,auto,vmwgfx,mprotect,\n"
+"                    softdirty,uffd-wp,floor (default: all)\n"
+"  --placements LIST system,device (default: both)\n"
+"  --cycles N        measured cycles per cell (default: by size)\n"
+"  --quick           64K and 1M only, few cycles (a smoke test)\n"
+"  --label NAME      first CSV column (default: vttm)\n"
+"  --csv FILE        append one CSV row per cell to FILE\n";
+
+static void usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(2);
+}
+
+static unsigned int parse_names(char *list, const char *const *names,
+				unsigned int nr)
+{
+	unsigned int mask = 0;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned int i;
+
+		for (i = 0; i < nr; i++)
+			if (!strcmp(tok, names[i]))
+				break;
+		if (i == nr) {
+			fprintf(stderr, "vttm_bench: unknown name '%s'\n", tok);
+			usage();
+		}
+		mask |= 1u << i;
+	}
+
+	return mask;
+}
+
+static void parse_sizes(char *list, struct options *o)
+{
+	char *tok, *save = NULL;
+
+	o->nr_sizes = 0;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		static const char suffixes[] = "KMG";
+		char *end;
+		uint64_t v = strtoull(tok, &end, 0);
+		const char *sfx = *end ? strchr(suffixes, *end) : NULL;
+
+		if (sfx) {
+			v <<= 10 * (sfx - suffixes + 1);
+			end++;
+		}
+		if (*end || !v || v % page_size || v > DRM_VTTM_MAX_BO_SIZE ||
+		    o->nr_sizes == MAX_SIZES) {
+			fprintf(stderr, "vttm_bench: bad size '%s'\n", tok);
+			usage();
+		}
+		o->sizes[o->nr_sizes++] = v;
+	}
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const uint64_t default_sizes[] = {
+		64ull << 10, 1ull << 20, 16ull << 20, 256ull << 20,
+	};
+	bool sizes_given = false;
+
+	o->patterns = (1u << NR_PATTERNS) - 1;
+	o->methods = (1u << NR_METHODS) - 1;
+	o->system = true;
+	o->device = true;
+	o->label = "vttm";
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--quick")) {
+			o->quick = true;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h") || !v)
+			usage();
+		i++;
+		if (!strcmp(a, "--sizes")) {
+			parse_sizes(v, o);
+			sizes_given = true;
+		} else if (!strcmp(a, "--patterns")) {
+			o->patterns = parse_names(v, pattern_names,
+						  NR_PATTERNS);
+		} else if (!strcmp(a, "--methods")) {
+			o->methods = parse_names(v, method_names, NR_METHODS);
+		} else if (!strcmp(a, "--placements")) {
+			unsigned int m = parse_names(v, placement_names, 2);
+
+			o->system = m & 1;
+			o->device = m & 2;
+		} else if (!strcmp(a, "--cycles")) {
+			o->cycles = strtoul(v, NULL, 0);
+			if (!o->cycles)
+				usage();
+		} else if (!strcmp(a, "--label")) {
+			o->label = v;
+		} else if (!strcmp(a, "--csv")) {
+			o->csv = v;
+		} else {
+			usage();
+		}
+	}
+
+	if (!sizes_given) {
+		unsigned int n = o->quick ? 2 : ARRAY_LEN(default_sizes);
+
+		for (unsigned int i = 0; i < n; i++)
+			o->sizes[i] = default_sizes[i];
+		o->nr_sizes = n;
+	}
+}
+
+/*
+ * Measured cycles for a cell: at least 30 for small buffers and 8 for
+ * 256 MiB, which is what a full run under TCG affords; phase-change
+ * needs three phases long enough for AUTO to adapt in each.
+ */
+static unsigned int cycles_for(const struct options *o, uint64_t size,
+			       enum pattern pat)
+{
+	unsigned int n;
+
+	if (o->cycles)
+		n = o->cycles;
+	else if (o->quick)
+		n = 6;
+	else if (size <= (1ull << 20))
+		n = 30;
+	else if (size <= (16ull << 20))
+		n = 12;
+	else
+		n = 8;
+
+	if (pat == PAT_PHASE_CHANGE) {
+		if (!o->cycles && !o->quick && n < 30)
+			n = 30;
+		n = (n + 2) / 3 * 3;
+	}
+
+	return n;
+}
+
+static unsigned int warmup_for(const struct options *o, uint64_t size)
+{
+	return o->quick || size > (16ull << 20) ? 1 : 2;
+}
+
+static void size_name(uint64_t size, char *out, size_t len)
+{
+	unsigned long long v = size;
+
+	if (v >= (1ull << 30) && !(v % (1ull << 30)))
+		snprintf(out, len, "%lluG", v >> 30);
+	else if (v >= (1ull << 20) && !(v % (1ull << 20)))
+		snprintf(out, len, "%lluM", v >> 20);
+	else if (!(v % 1024))
+		snprintf(out, len, "%lluK", v >> 10);
+	else
+		snprintf(out, len, "%llu", v);
+}
+
+static void print_ratio(uint64_t num, uint64_t den)
+{
+	if (den)
+		printf(" %8.2f", (double)num / den);
+	else
+		printf(" %8s", "-");
+}
+
+static const char *const csv_columns[] = {
+	"label", "placement", "size_bytes", "pattern", "method", "cycles",
+	"median_ns", "write_ns", "sync_ns", "pages_written", "pages_copied",
+	"faults", "scans", "switches",
+};
+
+static FILE *open_csv(const char *path)
+{
+	FILE *f = fopen(path, "a");
+
+	if (!f)
+		die("cannot open %s: %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) || ftell(f) < 0)
+		die("cannot seek in %s: %s", path, strerror(errno));
+	if (ftell(f) == 0) {
+		for (size_t i = 0; i < ARRAY_LEN(csv_columns); i++)
+			fprintf(f, "%s%c", csv_columns[i],
+				i + 1 < ARRAY_LEN(csv_columns) ? ',' : '\n');
+	}
+
+	return f;
+}
+
+struct run {
+	struct options o;
+	FILE *csv;
+	unsigned int nr_cells, nr_skipped;
+};
+
+static void csv_row(struct run *run, enum placement where, uint64_t size,
+		    enum pattern pat, enum method m, const struct result *r)
+{
+	FILE *f = run->csv;
+
+	fprintf(f, "%s,%s,%llu,%s,%s,%u,", run->o.label,
+		placement_names[where], (unsigned long long)size,
+		pattern_names[pat], method_names[m], r->cycles);
+	fprintf(f, "%llu,%llu,%llu,", (unsigned long long)r->median_ns,
+		(unsigned long long)r->write_ns,
+		(unsigned long long)r->sync_ns);
+	fprintf(f, "%.2f,%.2f,%.2f,%.2f,%.2f\n", r->pages_written,
+		r->pages_copied, r->faults, r->scans, r->switches);
+	fflush(f);
+}
+
+/* Medians of this size and pattern that the ratios compare against. */
+struct refs {
+	uint64_t floor_ns, none_ns;
+};
+
+static void one_cell(struct run *run, const char *sname, uint64_t size,
+		     enum pattern pat, enum method m, enum placement where,
+		     struct refs *refs)
+{
+	unsigned int nr = cycles_for(&run->o, size, pat);
+	struct result r;
+	int err;
+
+	printf("%-5s %-15s %-9s %-6s ", sname, pattern_names[pat],
+	       method_names[m], placement_names[where]);
+	if (where == PL_DEVICE && size > device_mem) {
+		printf("skipped: does not fit in %llu MiB of device memory\n",
+		       (unsigned long long)device_mem >> 20);
+		run->nr_skipped++;
+		return;
+	}
+
+	err = run_cell(m, where, size, pat, warmup_for(&run->o, size), nr,
+		       &r);
+	if (err) {
+		printf("unsupported: %s (errno %d)\n", strerror(-err), -err);
+		run->nr_skipped++;
+		return;
+	}
+	run->nr_cells++;
+	if (m == M_FLOOR)
+		refs->floor_ns = r.median_ns;
+	if (m == M_NONE && where == PL_SYSTEM)
+		refs->none_ns = r.median_ns;
+
+	printf("%10.1f %9.1f %9.1f", r.median_ns / 1e3, r.write_ns / 1e3,
+	       r.sync_ns / 1e3);
+	print_ratio(r.median_ns, refs->floor_ns);
+	print_ratio(r.median_ns, refs->none_ns);
+	printf(" %9.1f %9.1f %7.2f\n", r.pages_copied, r.faults, r.scans);
+
+	if (run->csv)
+		csv_row(run, where, size, pat, m, &r);
+}
+
+static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
+{
+	struct refs refs = {};
+	char sname[24];
+
+	size_name(size, sname, sizeof(sname));
+	for (int m = 0; m < NR_METHODS; m++) {
+		if (!(run->o.methods & (1u << m)))
+			continue;
+		if (!is_kernel_method(m)) {
+			one_cell(run, sname, size, pat, m, PL_MEMFD, &refs);
+			continue;
+		}
+		if (run->o.system)
+			one_cell(run, sname, size, pat, m, PL_SYSTEM, &refs);
+		if (run->o.device)
+			one_cell(run, sname, size, pat, m, PL_DEVICE, &refs);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int kernel_methods = (1u << (M_VMWGFX + 1)) - (1u << M_NONE);
+	struct drm_vttm_get_param gp = {
+		.param = VTTM_PARAM_DEVICE_MEM_SIZE,
+	};
+	uint64_t start = mono_ns(), step;
+	struct run run = {};
+
+	page_size = sysconf(_SC_PAGESIZE);
+	parse_options(argc, argv, &run.o);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pick_timer(&step);
+
+	if (run.o.methods & kernel_methods) {
+		vttm_fd = open_vttm();
+		if (vttm_fd < 0)
+			die("no vttm DRM node under " DRI_DIR);
+		if (!xioctl(vttm_fd, DRM_IOCTL_VTTM_GET_PARAM, &gp))
+			device_mem = gp.value;
+	}
+	if (run.o.csv)
+		run.csv = open_csv(run.o.csv);
+
+	printf("vttm_bench: label %s, page size %ld, device memory %llu MiB\n",
+	       run.o.label, page_size, (unsigned long long)device_mem >> 20);
+	if (tsc_ns)
+		printf("vttm_bench: clock steps by %llu us: using the TSC (%.3f GHz)\n",
+		       (unsigned long long)step / 1000, 1 / tsc_ns);
+	else if (step > 10000)
+		printf("vttm_bench: WARNING: clock steps by %llu us, no TSC\n",
+		       (unsigned long long)step / 1000);
+	printf("%-5s %-15s %-9s %-6s %10s %9s %9s %8s %8s %9s %9s %7s\n",
+	       "size", "pattern", "method", "place", "us/cycle", "write",
+	       "sync", "x floor", "x none", "pg copied", "faults", "scans");
+
+	for (unsigned int s = 0; s < run.o.nr_sizes; s++) {
+		for (int p = 0; p < NR_PATTERNS; p++) {
+			if (run.o.patterns & (1u << p))
+				one_pattern(&run, run.o.sizes[s], p);
+		}
+	}
+
+	if (run.csv && fclose(run.csv))
+		die("writing %s: %s", run.o.csv, strerror(errno));
+	printf("vttm_bench: %u cells measured, %u skipped or unsupported, %.1f s elapsed\n",
+	       run.nr_cells, run.nr_skipped, (mono_ns() - start) / 1e9);
+
+	return 0;
+}
