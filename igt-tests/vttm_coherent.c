@@ -44,6 +44,8 @@ static const struct config configs[] = {
 	{ "pagetable", VTTM_METHOD_PAGETABLE, VTTM_METHOD_PAGETABLE, BO_PAGES },
 	{ "auto", VTTM_METHOD_AUTO, VTTM_METHOD_PAGETABLE, BO_PAGES },
 	{ "auto-large", VTTM_METHOD_AUTO, VTTM_METHOD_MKWRITE, LARGE_PAGES },
+	{ "auto-vmwgfx", VTTM_METHOD_AUTO_VMWGFX, VTTM_METHOD_PAGETABLE,
+	  BO_PAGES },
 };
 
 /* ------------------------------------------------------------------ */
@@ -1190,7 +1192,9 @@ static void test_set_method_bad(int fd, const struct config *c)
 	struct drm_vttm_gem_info before, after;
 	struct drm_vttm_gem_set_method arg;
 	uint8_t *want = bits_alloc(c->npages);
-	const uint32_t bad_methods[] = { VTTM_METHOD_NONE, 99, 4, ~0u };
+	const uint32_t bad_methods[] = {
+		VTTM_METHOD_NONE, VTTM_METHOD_AUTO_VMWGFX + 1, 99, ~0u,
+	};
 	uint32_t closed;
 	struct bo bo;
 

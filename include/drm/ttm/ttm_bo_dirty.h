@@ -22,16 +22,25 @@ struct ttm_buffer_object;
  * @TTM_BO_DIRTY_PAGETABLE: map pages writable and collect the hardware
  * dirty bits at scan time. No faults; a scan walks every mapped PTE. Good
  * for dense writes into small buffers.
+ * @TTM_BO_DIRTY_AUTO_VMWGFX: as AUTO, with the rules vmwgfx applies in
+ * Linux 6.1; a reference for measuring AUTO, not for production.
  */
 enum ttm_bo_dirty_method {
 	TTM_BO_DIRTY_AUTO,
 	TTM_BO_DIRTY_MKWRITE,
 	TTM_BO_DIRTY_PAGETABLE,
+	TTM_BO_DIRTY_AUTO_VMWGFX,
 };
+
+/* Whether @method leaves the choice to a policy. */
+static inline bool ttm_bo_dirty_method_is_auto(enum ttm_bo_dirty_method method)
+{
+	return method == TTM_BO_DIRTY_AUTO || method == TTM_BO_DIRTY_AUTO_VMWGFX;
+}
 
 /**
  * struct ttm_bo_dirty_stats - what the tracking of one BO has done
- * @method: the method in use, never %TTM_BO_DIRTY_AUTO.
+ * @method: the method in use: %TTM_BO_DIRTY_MKWRITE or _PAGETABLE.
  * @scans: calls to ttm_bo_dirty_scan().
  * @faults: write faults that recorded a page.
  * @switches: changes of method.
@@ -106,10 +115,13 @@ bool ttm_bo_dirty_next(const struct ttm_bo_dirty *dirty, pgoff_t from,
 void ttm_bo_dirty_clear(struct ttm_bo_dirty *dirty, pgoff_t first,
 			pgoff_t end);
 
-/* The AUTO policy: pure functions of per-BO statistics. */
-enum ttm_bo_dirty_method ttm_bo_dirty_policy_initial(pgoff_t num_pages);
+/* The AUTO policies: pure functions of per-BO statistics. */
+enum ttm_bo_dirty_method
+ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
+			    pgoff_t num_pages);
 struct ttm_bo_dirty_policy_state
-ttm_bo_dirty_policy_update(struct ttm_bo_dirty_policy_state state,
+ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
+			   struct ttm_bo_dirty_policy_state state,
 			   pgoff_t num_pages, pgoff_t dirtied);
 
 /* Pieces of a driver's vm_operations_struct. */

@@ -73,11 +73,15 @@ extern "C" {
  * VTTM_METHOD_PAGETABLE: pages are mapped writable and a sync collects the
  * page-table dirty bits.
  * VTTM_METHOD_NONE: no tracking; every sync copies the whole BO.
+ * VTTM_METHOD_AUTO_VMWGFX: as AUTO, but with the rules of vmwgfx in Linux
+ * 6.1 (initial method by size, a 10% density threshold both ways, three
+ * scans in a row to switch): a reference to measure AUTO against.
  */
 #define VTTM_METHOD_AUTO		0
 #define VTTM_METHOD_MKWRITE		1
 #define VTTM_METHOD_PAGETABLE		2
 #define VTTM_METHOD_NONE		3
+#define VTTM_METHOD_AUTO_VMWGFX		4
 
 /* Bits 0-3 of &drm_vttm_gem_create.flags: the VTTM_METHOD_* of the BO. */
 #define VTTM_CREATE_METHOD_MASK		0xf
@@ -224,14 +228,17 @@ struct drm_vttm_gem_info {
  * struct drm_vttm_gem_set_method - change how a BO's writes are tracked
  *
  * Works while the BO is mapped and written; no write is lost by a switch.
- * Only between MKWRITE, PAGETABLE and AUTO: a BO created with
+ * Only between MKWRITE, PAGETABLE, AUTO and AUTO_VMWGFX: a BO created with
  * VTTM_METHOD_NONE stays untracked and one created tracked cannot become
  * NONE (-EINVAL either way, and nothing changes).
  */
 struct drm_vttm_gem_set_method {
 	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
 	__u32 handle;
-	/** @method: In: VTTM_METHOD_AUTO, _MKWRITE or _PAGETABLE. */
+	/**
+	 * @method: In: VTTM_METHOD_AUTO, _MKWRITE, _PAGETABLE or
+	 * _AUTO_VMWGFX.
+	 */
 	__u32 method;
 };
 
@@ -241,6 +248,8 @@ struct drm_vttm_gem_set_method {
  * Moves the pages of a BO while it may be mapped and written: mappings
  * fault the new pages in and no write made before, during or after the
  * move is lost to a later sync. Moving a BO to where it is does nothing.
+ * The arguments are checked in order: @flags and @pad, @placement, then
+ * @handle; a failed move leaves the BO where it was.
  */
 struct drm_vttm_gem_move {
 	/** @handle: In: GEM handle. -ENOENT if it does not exist. */
@@ -248,10 +257,15 @@ struct drm_vttm_gem_move {
 	/**
 	 * @placement: In: a VTTM_PLACEMENT_* value, else -EINVAL.
 	 * VTTM_PLACEMENT_DEVICE gives -ENODEV on a device without device
-	 * memory and -ENOMEM for a BO larger than all of it. A BO another
-	 * driver imported (it is pinned) cannot move: -EBUSY.
+	 * memory, and -ENOMEM, evicting nothing, for a BO larger than all of
+	 * it. A BO another driver imported (it is pinned) cannot move:
+	 * -EBUSY.
 	 */
 	__u32 placement;
+	/** @flags: In: must be zero, else -EINVAL. */
+	__u32 flags;
+	/** @pad: Must be zero, else -EINVAL. */
+	__u32 pad;
 };
 
 /*

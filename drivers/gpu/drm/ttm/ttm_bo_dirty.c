@@ -70,7 +70,8 @@ static void ttm_bo_dirty_reset_wp(struct ttm_bo_dirty *dirty)
 /**
  * ttm_bo_dirty_alloc - allocate tracking state with nothing dirty
  * @num_pages: size of the buffer object in pages.
- * @method: the method asked for; AUTO lets the policy pick the first one.
+ * @method: the method asked for; AUTO or AUTO_VMWGFX lets a policy pick
+ * the first one.
  *
  * Return: the state, or NULL if out of memory or @num_pages is too large.
  */
@@ -89,8 +90,8 @@ struct ttm_bo_dirty *ttm_bo_dirty_alloc(pgoff_t num_pages,
 
 	dirty->num_pages = num_pages;
 	dirty->requested = method;
-	dirty->policy.method = method == TTM_BO_DIRTY_AUTO ?
-		ttm_bo_dirty_policy_initial(num_pages) : method;
+	dirty->policy.method = ttm_bo_dirty_method_is_auto(method) ?
+		ttm_bo_dirty_policy_initial(method, num_pages) : method;
 	dirty->stats.method = dirty->policy.method;
 	ttm_bo_dirty_reset_range(dirty);
 	ttm_bo_dirty_reset_wp(dirty);
@@ -269,7 +270,8 @@ static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 /**
  * ttm_bo_dirty_attach - start tracking CPU writes to a buffer object
  * @bo: the buffer object, reserved, and not yet mapped by user space.
- * @method: how to track; %TTM_BO_DIRTY_AUTO lets the policy decide.
+ * @method: how to track; %TTM_BO_DIRTY_AUTO (or _AUTO_VMWGFX) lets a
+ * policy decide.
  *
  * The driver must use ttm_bo_dirty_vm_fault(), ttm_bo_dirty_vm_mkwrite()
  * (as pfn_mkwrite and/or page_mkwrite) and ttm_bo_dirty_vm_access() in the
@@ -284,7 +286,7 @@ int ttm_bo_dirty_attach(struct ttm_buffer_object *bo,
 	struct ttm_bo_dirty *dirty;
 
 	dma_resv_assert_held(bo->base.resv);
-	if (method > TTM_BO_DIRTY_PAGETABLE)
+	if (method > TTM_BO_DIRTY_AUTO_VMWGFX)
 		return -EINVAL;
 	if (bo->dirty)
 		return -EBUSY;
@@ -313,8 +315,8 @@ EXPORT_SYMBOL(ttm_bo_dirty_detach);
 /**
  * ttm_bo_dirty_set_method - change how a buffer object is tracked
  * @bo: the buffer object, reserved, possibly mapped and being written.
- * @method: the new method; %TTM_BO_DIRTY_AUTO hands the choice back to
- * the policy, starting from the method in use.
+ * @method: the new method; %TTM_BO_DIRTY_AUTO (or _AUTO_VMWGFX) hands
+ * the choice back to a policy, starting from the method in use.
  *
  * No write is lost by a switch: see the comment at the top of this file.
  *
@@ -324,11 +326,11 @@ int ttm_bo_dirty_set_method(struct ttm_buffer_object *bo,
 			    enum ttm_bo_dirty_method method)
 {
 	dma_resv_assert_held(bo->base.resv);
-	if (!bo->dirty || method > TTM_BO_DIRTY_PAGETABLE)
+	if (!bo->dirty || method > TTM_BO_DIRTY_AUTO_VMWGFX)
 		return -EINVAL;
 
 	bo->dirty->requested = method;
-	if (method != TTM_BO_DIRTY_AUTO)
+	if (!ttm_bo_dirty_method_is_auto(method))
 		ttm_bo_dirty_switch(bo, method);
 	return 0;
 }
@@ -345,7 +347,8 @@ EXPORT_SYMBOL(ttm_bo_dirty_set_method);
  * ranges with ttm_bo_dirty_next() and clears what it consumed,
  * within the same reservation.
  *
- * With %TTM_BO_DIRTY_AUTO the policy may switch method here.
+ * With %TTM_BO_DIRTY_AUTO or _AUTO_VMWGFX the policy may switch method
+ * here.
  */
 void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 {
@@ -369,10 +372,11 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 	dirty->stats.scans++;
 	dirty->stats.pages_reported += dirtied;
 
-	if (dirty->requested == TTM_BO_DIRTY_AUTO) {
+	if (ttm_bo_dirty_method_is_auto(dirty->requested)) {
 		struct ttm_bo_dirty_policy_state next;
 
-		next = ttm_bo_dirty_policy_update(dirty->policy,
+		next = ttm_bo_dirty_policy_update(dirty->requested,
+						  dirty->policy,
 						  dirty->num_pages, dirtied);
 		ttm_bo_dirty_switch(bo, next.method);
 		dirty->policy.streak = next.streak;

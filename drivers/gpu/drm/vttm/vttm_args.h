@@ -48,7 +48,7 @@ static inline int vttm_check_create_flags(u32 flags, u32 *method)
 {
 	u32 m = VTTM_CREATE_METHOD(flags);
 
-	if (flags & ~VTTM_CREATE_METHOD_MASK || m > VTTM_METHOD_NONE)
+	if (flags & ~VTTM_CREATE_METHOD_MASK || m > VTTM_METHOD_AUTO_VMWGFX)
 		return -EINVAL;
 
 	*method = m;
@@ -56,16 +56,33 @@ static inline int vttm_check_create_flags(u32 flags, u32 *method)
 }
 
 /**
- * vttm_check_placement() - validate a placement asked for by user space
- * @placement: &drm_vttm_gem_move.placement
+ * vttm_check_set_method() - validate a method to switch a tracked BO to
+ * @method: &drm_vttm_gem_set_method.method
+ *
+ * Return: 0, or -EINVAL for NONE or an unknown method.
+ */
+static inline int vttm_check_set_method(u32 method)
+{
+	if (method == VTTM_METHOD_NONE || method > VTTM_METHOD_AUTO_VMWGFX)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * vttm_check_move() - validate the arguments of a move but the handle
+ * @args: &struct drm_vttm_gem_move from user space
  * @has_device_mem: whether the device has device memory
  *
- * Return: 0, -EINVAL for an unknown placement, or -ENODEV for the device
- * placement on a device without device memory.
+ * Return: 0, -EINVAL for flags or padding set or an unknown placement, or
+ * -ENODEV for the device placement on a device without device memory.
  */
-static inline int vttm_check_placement(u32 placement, bool has_device_mem)
+static inline int vttm_check_move(const struct drm_vttm_gem_move *args,
+				  bool has_device_mem)
 {
-	switch (placement) {
+	if (args->flags || args->pad)
+		return -EINVAL;
+
+	switch (args->placement) {
 	case VTTM_PLACEMENT_SYSTEM:
 		return 0;
 	case VTTM_PLACEMENT_DEVICE:

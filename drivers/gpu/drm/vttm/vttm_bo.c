@@ -328,7 +328,7 @@ u32 vttm_bo_placement(struct vttm_bo *bo)
 /**
  * vttm_bo_move() - move a BO's pages to another placement
  * @bo: the BO; the caller holds its reservation
- * @placement: VTTM_PLACEMENT_*, already checked with vttm_check_placement()
+ * @placement: VTTM_PLACEMENT_*, already checked with vttm_check_move()
  *
  * Mappings stay valid across the move: TTM zaps them and they fault the
  * new pages in. The write tracking keeps the BO's dirty pages across it,
@@ -347,5 +347,9 @@ int vttm_bo_move(struct vttm_bo *bo, u32 placement)
 	/* TTM would move a pinned BO under the importer's feet. */
 	if (bo->tbo.pin_count)
 		return -EBUSY;
+	/* TTM would evict every other BO before finding it cannot fit. */
+	if (placement == VTTM_PLACEMENT_DEVICE &&
+	    vttm_bo_num_pages(bo) > to_vttm_device(bo->tbo.base.dev)->vram.num_pages)
+		return -ENOMEM;
 	return ttm_bo_validate(&bo->tbo, target, &ctx);
 }

@@ -99,6 +99,8 @@ static inline enum ttm_bo_dirty_method vttm_method_to_ttm(u32 method)
 		return TTM_BO_DIRTY_MKWRITE;
 	case VTTM_METHOD_PAGETABLE:
 		return TTM_BO_DIRTY_PAGETABLE;
+	case VTTM_METHOD_AUTO_VMWGFX:
+		return TTM_BO_DIRTY_AUTO_VMWGFX;
 	default:
 		return TTM_BO_DIRTY_AUTO;
 	}

@@ -140,8 +140,8 @@ out_put:
  * @data: &struct drm_vttm_gem_set_method
  * @file: DRM file of the caller
  *
- * Return: 0, -ENOENT for an unknown handle, -EINVAL for a method other
- * than AUTO, MKWRITE or PAGETABLE or for an untracked BO, or -EINTR.
+ * Return: 0, -ENOENT for an unknown handle, -EINVAL for NONE, an unknown
+ * method or an untracked BO, or -EINTR.
  */
 int vttm_gem_set_method_ioctl(struct drm_device *drm, void *data,
 			      struct drm_file *file)
@@ -151,8 +151,9 @@ int vttm_gem_set_method_ioctl(struct drm_device *drm, void *data,
 	struct vttm_bo *bo;
 	int ret;
 
-	if (args->method >= VTTM_METHOD_NONE)
-		return -EINVAL;
+	ret = vttm_check_set_method(args->method);
+	if (ret)
+		return ret;
 
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
@@ -187,8 +188,7 @@ int vttm_gem_move_ioctl(struct drm_device *drm, void *data,
 	struct vttm_bo *bo;
 	int ret;
 
-	ret = vttm_check_placement(args->placement,
-				   to_vttm_device(drm)->vram.num_pages);
+	ret = vttm_check_move(args, to_vttm_device(drm)->vram.num_pages);
 	if (ret)
 		return ret;
 

@@ -38,7 +38,7 @@
 static unsigned int vttm_vram_mb = 64;
 module_param_named(vram_mb, vttm_vram_mb, uint, 0444);
 MODULE_PARM_DESC(vram_mb,
-		 "Device-local memory in MiB, rounded up to 2 MiB; 0 for none (default 64)");
+		 "Device-local memory in MiB, rounded up to 2 MiB, at most 4096; 0 for none (default 64)");
 
 /* First page of pool page @index. */
 static struct page *vttm_vram_page(const struct vttm_vram *vram,

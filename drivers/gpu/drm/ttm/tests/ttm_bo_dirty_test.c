@@ -147,15 +147,24 @@ static void ttm_bo_dirty_test_alloc_auto(struct kunit *test)
 
 struct ttm_bo_dirty_initial_case {
 	const char *name;
+	enum ttm_bo_dirty_method policy;
 	pgoff_t num_pages;
 	enum ttm_bo_dirty_method method;
 };
 
+#define AUTO TTM_BO_DIRTY_AUTO
+#define VMW TTM_BO_DIRTY_AUTO_VMWGFX
+
 static const struct ttm_bo_dirty_initial_case ttm_bo_dirty_initial_cases[] = {
-	{ "one_page", 1, TTM_BO_DIRTY_PAGETABLE },
-	{ "one_page_table", 512, TTM_BO_DIRTY_PAGETABLE },
-	{ "one_page_table_plus_one", 513, TTM_BO_DIRTY_MKWRITE },
-	{ "256_MiB", 65536, TTM_BO_DIRTY_MKWRITE },
+	{ "one_page", AUTO, 1, TTM_BO_DIRTY_PAGETABLE },
+	{ "one_page_table", AUTO, 512, TTM_BO_DIRTY_PAGETABLE },
+	{ "one_page_table_plus_one", AUTO, 513, TTM_BO_DIRTY_MKWRITE },
+	{ "256_MiB", AUTO, 65536, TTM_BO_DIRTY_MKWRITE },
+	/* vmwgfx: PAGETABLE only below one page of PTEs */
+	{ "vmwgfx_one_page", VMW, 1, TTM_BO_DIRTY_PAGETABLE },
+	{ "vmwgfx_one_page_table_minus_one", VMW, 511,
+	  TTM_BO_DIRTY_PAGETABLE },
+	{ "vmwgfx_one_page_table", VMW, 512, TTM_BO_DIRTY_MKWRITE },
 };
 
 static void initial_case_desc(const struct ttm_bo_dirty_initial_case *t,
@@ -171,7 +180,8 @@ static void ttm_bo_dirty_test_initial(struct kunit *test)
 {
 	const struct ttm_bo_dirty_initial_case *t = test->param_value;
 
-	KUNIT_EXPECT_EQ(test, ttm_bo_dirty_policy_initial(t->num_pages),
+	KUNIT_EXPECT_EQ(test, ttm_bo_dirty_policy_initial(t->policy,
+							  t->num_pages),
 			t->method);
 }
 
@@ -181,6 +191,7 @@ static void ttm_bo_dirty_test_initial(struct kunit *test)
 
 struct ttm_bo_dirty_policy_case {
 	const char *name;
+	enum ttm_bo_dirty_method policy;
 	pgoff_t num_pages;
 	enum ttm_bo_dirty_method start;
 	unsigned int scans;
@@ -192,32 +203,46 @@ struct ttm_bo_dirty_policy_case {
 #define PT TTM_BO_DIRTY_PAGETABLE
 
 static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
-	{ "dense_twice_switches_to_pagetable", 1000, MK, 2,
+	{ "dense_twice_switches_to_pagetable", AUTO, 1000, MK, 2,
 	  { 500, 500 }, { MK, PT } },
-	{ "dense_once_does_not_switch", 1000, MK, 3,
+	{ "dense_once_does_not_switch", AUTO, 1000, MK, 3,
 	  { 500, 10, 500 }, { MK, MK, MK } },
-	{ "exactly_the_dense_threshold_counts", 1000, MK, 2,
+	{ "exactly_the_dense_threshold_counts", AUTO, 1000, MK, 2,
 	  { 200, 200 }, { MK, PT } },
-	{ "just_below_the_dense_threshold_stays", 1000, MK, 3,
+	{ "just_below_the_dense_threshold_stays", AUTO, 1000, MK, 3,
 	  { 199, 199, 199 }, { MK, MK, MK } },
-	{ "sparse_twice_switches_to_mkwrite", 1000, PT, 2,
+	{ "sparse_twice_switches_to_mkwrite", AUTO, 1000, PT, 2,
 	  { 10, 10 }, { PT, MK } },
-	{ "idle_twice_switches_to_mkwrite", 1000, PT, 2,
+	{ "idle_twice_switches_to_mkwrite", AUTO, 1000, PT, 2,
 	  { 0, 0 }, { PT, MK } },
-	{ "exactly_the_sparse_threshold_stays", 1000, PT, 3,
+	{ "exactly_the_sparse_threshold_stays", AUTO, 1000, PT, 3,
 	  { 50, 50, 50 }, { PT, PT, PT } },
-	{ "between_thresholds_never_switches_from_mkwrite", 1000, MK, 4,
+	{ "between_thresholds_never_switches_from_mkwrite", AUTO, 1000, MK, 4,
 	  { 100, 100, 100, 100 }, { MK, MK, MK, MK } },
-	{ "between_thresholds_never_switches_from_pagetable", 1000, PT, 4,
+	{ "between_thresholds_never_switches_from_pagetable", AUTO, 1000, PT, 4,
 	  { 100, 100, 100, 100 }, { PT, PT, PT, PT } },
-	{ "phase_change_switches_back_and_forth", 1000, MK, 6,
+	{ "phase_change_switches_back_and_forth", AUTO, 1000, MK, 6,
 	  { 900, 900, 1, 1, 900, 900 }, { MK, PT, PT, MK, MK, PT } },
-	{ "huge_bo_does_not_overflow", (pgoff_t)1 << 40, MK, 2,
+	{ "huge_bo_does_not_overflow", AUTO, (pgoff_t)1 << 40, MK, 2,
 	  { (pgoff_t)1 << 40, (pgoff_t)1 << 40 }, { MK, PT } },
+	/* vmwgfx: one threshold, 10% both ways, on the third scan */
+	{ "vmwgfx_dense_thrice_switches", VMW, 1000, MK, 3,
+	  { 100, 100, 100 }, { MK, MK, PT } },
+	{ "vmwgfx_dense_twice_stays", VMW, 1000, MK, 3,
+	  { 500, 500, 99 }, { MK, MK, MK } },
+	{ "vmwgfx_sparse_thrice_switches", VMW, 1000, PT, 3,
+	  { 99, 99, 99 }, { PT, PT, MK } },
+	{ "vmwgfx_at_threshold_stays_pagetable", VMW, 1000, PT, 4,
+	  { 100, 100, 100, 100 }, { PT, PT, PT, PT } },
+	/* No band: a steady 10% flips MKWRITE to PAGETABLE and stays */
+	{ "vmwgfx_phase_change_is_slower", VMW, 1000, MK, 6,
+	  { 900, 900, 900, 1, 1, 1 }, { MK, MK, PT, PT, PT, MK } },
 };
 
 #undef MK
 #undef PT
+#undef AUTO
+#undef VMW
 
 static void policy_case_desc(const struct ttm_bo_dirty_policy_case *t,
 			     char *desc)
@@ -237,8 +262,8 @@ static void ttm_bo_dirty_test_policy(struct kunit *test)
 	for (i = 0; i < t->scans; i++) {
 		enum ttm_bo_dirty_method before = state.method;
 
-		state = ttm_bo_dirty_policy_update(state, t->num_pages,
-						   t->dirtied[i]);
+		state = ttm_bo_dirty_policy_update(t->policy, state,
+						   t->num_pages, t->dirtied[i]);
 		KUNIT_EXPECT_EQ_MSG(test, state.method, t->after[i],
 				    "after scan %u", i);
 		if (state.method != before)

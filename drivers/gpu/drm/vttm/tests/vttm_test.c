@@ -237,41 +237,95 @@ static void vttm_test_dumb_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, size, t->size);
 }
 
-/* Move target: known placements, and device memory only if there is some */
+/* Move: no flags or padding, known placements, device memory if there */
 
-struct vttm_placement_case {
+struct vttm_move_case {
 	const char *name;
-	u32 placement;
+	struct drm_vttm_gem_move args;
 	bool has_device_mem;
 	int ret;
 };
 
-static const struct vttm_placement_case vttm_placement_cases[] = {
-	{ "system", VTTM_PLACEMENT_SYSTEM, true, 0 },
-	{ "system_without_device_mem", VTTM_PLACEMENT_SYSTEM, false, 0 },
-	{ "device", VTTM_PLACEMENT_DEVICE, true, 0 },
-	{ "device_without_device_mem", VTTM_PLACEMENT_DEVICE, false, -ENODEV },
-	{ "first_unknown", VTTM_PLACEMENT_DEVICE + 1, true, -EINVAL },
-	{ "unknown_without_device_mem", VTTM_PLACEMENT_DEVICE + 1, false,
+#define MOVE(p, f, z)	{ .handle = 1, .placement = (p), .flags = (f), \
+			  .pad = (z) }
+
+static const struct vttm_move_case vttm_move_cases[] = {
+	{ "system", MOVE(VTTM_PLACEMENT_SYSTEM, 0, 0), true, 0 },
+	{ "system_without_device_mem", MOVE(VTTM_PLACEMENT_SYSTEM, 0, 0),
+	  false, 0 },
+	{ "device", MOVE(VTTM_PLACEMENT_DEVICE, 0, 0), true, 0 },
+	{ "device_without_device_mem", MOVE(VTTM_PLACEMENT_DEVICE, 0, 0),
+	  false, -ENODEV },
+	{ "first_unknown", MOVE(VTTM_PLACEMENT_DEVICE + 1, 0, 0), true,
 	  -EINVAL },
-	{ "u32_max", U32_MAX, true, -EINVAL },
+	{ "unknown_without_device_mem", MOVE(VTTM_PLACEMENT_DEVICE + 1, 0, 0),
+	  false, -EINVAL },
+	{ "u32_max", MOVE(U32_MAX, 0, 0), true, -EINVAL },
+	{ "flag_bit_0", MOVE(VTTM_PLACEMENT_SYSTEM, 1, 0), true, -EINVAL },
+	{ "flag_bit_31", MOVE(VTTM_PLACEMENT_DEVICE, 1U << 31, 0), true,
+	  -EINVAL },
+	{ "pad", MOVE(VTTM_PLACEMENT_SYSTEM, 0, 1), true, -EINVAL },
+	/* Flags come first: not ENODEV */
+	{ "flags_before_placement", MOVE(VTTM_PLACEMENT_DEVICE, 1, 0), false,
+	  -EINVAL },
 };
 
-static void vttm_placement_desc(const struct vttm_placement_case *t,
-				char *desc)
+#undef MOVE
+
+static void vttm_move_desc(const struct vttm_move_case *t, char *desc)
 {
 	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
 }
 
-KUNIT_ARRAY_PARAM(vttm_placement, vttm_placement_cases, vttm_placement_desc);
+KUNIT_ARRAY_PARAM(vttm_move, vttm_move_cases, vttm_move_desc);
 
-static void vttm_test_placement(struct kunit *test)
+static void vttm_test_move(struct kunit *test)
 {
-	const struct vttm_placement_case *t = test->param_value;
+	const struct vttm_move_case *t = test->param_value;
 
-	KUNIT_EXPECT_EQ(test, vttm_check_placement(t->placement,
-						   t->has_device_mem),
+	KUNIT_EXPECT_EQ(test, vttm_check_move(&t->args, t->has_device_mem),
 			t->ret);
+}
+
+/* Create flags and SET_METHOD: which methods each accepts */
+
+struct vttm_method_case {
+	const char *name;
+	u32 method;
+	int create_ret;
+	int set_ret;
+};
+
+static const struct vttm_method_case vttm_method_cases[] = {
+	{ "auto", VTTM_METHOD_AUTO, 0, 0 },
+	{ "mkwrite", VTTM_METHOD_MKWRITE, 0, 0 },
+	{ "pagetable", VTTM_METHOD_PAGETABLE, 0, 0 },
+	/* Created untracked, a BO stays so; a tracked one cannot stop. */
+	{ "none", VTTM_METHOD_NONE, 0, -EINVAL },
+	{ "auto_vmwgfx", VTTM_METHOD_AUTO_VMWGFX, 0, 0 },
+	{ "first_unknown", VTTM_METHOD_AUTO_VMWGFX + 1, -EINVAL, -EINVAL },
+	{ "last_in_mask", VTTM_CREATE_METHOD_MASK, -EINVAL, -EINVAL },
+};
+
+static void vttm_method_desc(const struct vttm_method_case *t, char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(vttm_method, vttm_method_cases, vttm_method_desc);
+
+static void vttm_test_method(struct kunit *test)
+{
+	const struct vttm_method_case *t = test->param_value;
+	u32 method = U32_MAX;
+
+	KUNIT_EXPECT_EQ(test,
+			vttm_check_create_flags(VTTM_CREATE_METHOD(t->method),
+						&method),
+			t->create_ret);
+	if (!t->create_ret)
+		KUNIT_EXPECT_EQ(test, method, t->method);
+	KUNIT_EXPECT_EQ(test, vttm_check_set_method(t->method), t->set_ret);
 }
 
 static struct kunit_case vttm_args_tests[] = {
@@ -280,7 +334,8 @@ static struct kunit_case vttm_args_tests[] = {
 	KUNIT_CASE_PARAM(vttm_test_sync_bitmap, vttm_sync_bitmap_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_bitmap_mark, vttm_bitmap_mark_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_dumb_layout, vttm_dumb_gen_params),
-	KUNIT_CASE_PARAM(vttm_test_placement, vttm_placement_gen_params),
+	KUNIT_CASE_PARAM(vttm_test_move, vttm_move_gen_params),
+	KUNIT_CASE_PARAM(vttm_test_method, vttm_method_gen_params),
 	{}
 };
 
