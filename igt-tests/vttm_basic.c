@@ -290,18 +290,25 @@ static void victim_move(int fd, struct victim *v, uint32_t placement)
 }
 
 /* A move of the victim that must fail with @err and change nothing. */
+static void __victim_move_fails(int fd, const struct victim *v,
+				struct drm_vttm_gem_move *arg, int err)
+{
+	int ret;
+
+	arg->handle = v->bo.handle;
+	ret = __vttm_gem_move(fd, arg);
+	igt_assert_f(ret == err,
+		     "move to %#x, flags %#x, pad %#x gave %d, want %d\n",
+		     arg->placement, arg->flags, arg->pad, ret, err);
+	victim_assert_unchanged(fd, v);
+}
+
 static void victim_move_fails(int fd, const struct victim *v,
 			      uint32_t placement, int err)
 {
-	struct drm_vttm_gem_move arg = {
-		.handle = v->bo.handle,
-		.placement = placement,
-	};
-	int ret = __vttm_gem_move(fd, &arg);
+	struct drm_vttm_gem_move arg = { .placement = placement };
 
-	igt_assert_f(ret == err, "move to placement %#x gave %d, want %d\n",
-		     placement, ret, err);
-	victim_assert_unchanged(fd, v);
+	__victim_move_fails(fd, v, &arg, err);
 }
 
 /*
@@ -1398,9 +1405,9 @@ static void test_create_too_big(void)
 
 static void test_create_bad_flags(void)
 {
-	/* Methods past NONE, then every bit outside the method field. */
+	/* Methods past the last, then every bit outside the method field. */
 	static const uint32_t bad[] = {
-		VTTM_CREATE_METHOD(VTTM_METHOD_NONE + 1),
+		VTTM_CREATE_METHOD(VTTM_METHOD_AUTO_VMWGFX + 1),
 		VTTM_CREATE_METHOD_MASK,
 	};
 	int fd = drm_open_vttm();
@@ -1594,12 +1601,32 @@ static void test_move_bad_placement(int fd)
 	victim_finish(fd, &v);
 }
 
+/* Flags and padding are reserved: any bit set fails, for either target. */
+static void test_move_bad_flags(int fd)
+{
+	static const struct drm_vttm_gem_move bad[] = {
+		{ .flags = 1 },
+		{ .flags = 0x80000000u },
+		{ .pad = 1 },
+		{ .pad = 0xffffffffu },
+		{ .placement = VTTM_PLACEMENT_DEVICE, .flags = 1 },
+		{ .placement = VTTM_PLACEMENT_DEVICE, .pad = 1 },
+	};
+	struct victim v;
+
+	victim_create(fd, &v);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct drm_vttm_gem_move arg = bad[i];
+
+		__victim_move_fails(fd, &v, &arg, -EINVAL);
+	}
+	victim_finish(fd, &v);
+}
+
 /*
  * One page more than all of device memory can never move there, however
- * much is free; the BO stays in system memory as it was. Such a move
- * may evict the BOs in device memory before it fails (TTM evicts until
- * nothing is left), which the uAPI allows: a move "may evict others".
- * An evicted BO must keep its contents and its pending writes.
+ * much is free; the BO stays in system memory as it was, and the BOs in
+ * device memory stay there: the move fails before evicting anything.
  */
 static void test_move_too_big(int fd)
 {
@@ -1617,9 +1644,6 @@ static void test_move_too_big(int fd)
 	victim_create(fd, &other);
 	victim_move(fd, &other, VTTM_PLACEMENT_DEVICE);
 	victim_move_fails(fd, &v, VTTM_PLACEMENT_DEVICE, -ENOMEM);
-	other.placement = vttm_gem_placement(fd, other.bo.handle);
-	if (other.placement != VTTM_PLACEMENT_DEVICE)
-		igt_info("the failed move evicted another BO\n");
 	victim_assert_unchanged(fd, &other);
 
 	victim_finish(fd, &other);
@@ -1990,7 +2014,11 @@ igt_main
 	igt_subtest("move-rejects-unknown-placements")
 		test_move_bad_placement(fd);
 
-	igt_describe("GEM_MOVE gives ENOMEM for a BO larger than all device memory.");
+	igt_describe("GEM_MOVE rejects any flag or padding bit set.");
+	igt_subtest("move-rejects-flags-and-padding")
+		test_move_bad_flags(fd);
+
+	igt_describe("GEM_MOVE gives ENOMEM for a BO larger than all device memory, evicting nothing.");
 	igt_subtest("move-rejects-a-bo-larger-than-device-memory")
 		test_move_too_big(fd);
 
