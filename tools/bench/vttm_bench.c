@@ -649,8 +649,15 @@ static void segv_handler(int sig, siginfo_t *si, void *uctx)
 	page = (addr - c->buf) / page_size;
 	record_dirty(c, page);
 	if (mprotect(c->buf + page * page_size, page_size,
-		     PROT_READ | PROT_WRITE))
-		signal(sig, SIG_DFL);
+		     PROT_READ | PROT_WRITE)) {
+		/* e.g. more mappings than vm.max_map_count allows */
+		static const char msg[] =
+			"vttm_bench: FATAL: mprotect in the SIGSEGV handler failed\n";
+
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(2);
+		_exit(1);
+	}
 }
 
 static int mprotect_setup(struct cell *c)
