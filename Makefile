@@ -19,6 +19,12 @@ igt: deps
 lint: kernel
 	@scripts/lint.sh
 
+# Our kernel against the same kernel with upstream's mm helpers, in guests:
+# build/bench/{results.csv,summary.md,plots/}. BENCH_QUICK=1 for a smoke run.
+.PHONY: bench
+bench: deps
+	@scripts/bench.sh
+
 # Build, lint, boot, run KUnit and every IGT test; one line per test.
 check: kernel igt
 	@scripts/check.sh

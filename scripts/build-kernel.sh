@@ -9,19 +9,30 @@
 #   FRAGMENTS    config fragments, relative to configs/ (default: test.config)
 #   OBJ          output directory (default: build/obj)
 #   KERNEL_EXTRA extra arguments for the final make (for example C=1)
+#   MM_HELPERS   "ours" (default) or "upstream": with "upstream" the tree
+#                keeps the base kernel's mm/mapping_dirty_helpers.c instead
+#                of ours, everything else equal (for make bench; give it its
+#                own OBJ, such as build/obj-upstream)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
 src=$build/linux
-obj=${OBJ:-$build/obj}
+# Absolute, as make -C would take a relative O= from inside the tree.
+obj=$(realpath -m "${OBJ:-$build/obj}")
 fragments=${FRAGMENTS:-test.config}
+mm_helpers=${MM_HELPERS:-ours}
 tarball=/usr/src/linux-source-6.1.tar.xz
 # Directories of ours that sit at kernel paths.
 overlay_dirs=(mm include drivers Documentation)
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
+case "$mm_helpers" in
+ours) not_overlaid='' ;;
+upstream) not_overlaid=mm/mapping_dirty_helpers.c ;;
+*) die "MM_HELPERS must be ours or upstream, not '$mm_helpers'" ;;
+esac
 [ -r "$tarball" ] || die "$tarball missing: run scripts/install-deps.sh"
 mkdir -p "$build" "$obj"
 
@@ -36,7 +47,7 @@ overlay_files() {
 		if [ -d "$d" ]; then
 			find "$d" -type f ! -name '*.orig' ! -name '*~'
 		fi
-	done | LC_ALL=C sort
+	done | grep -vxF -e "$not_overlaid" | LC_ALL=C sort
 }
 
 # The unpacked tree is reused while the tarball and the patches stay the
@@ -64,13 +75,17 @@ if [ "$(cat "$src/.drm-coherent-stamp" 2>/dev/null)" != "$stamp" ]; then
 fi
 
 # A file we no longer carry goes back to the base version (or away), so
-# nothing of ours lingers in the tree.
+# nothing of ours lingers in the tree. The same path swaps the flavours of
+# MM_HELPERS: a file left out of the overlay goes back to the base version
+# here, and the copy below lays ours over it again on the next normal build.
+# The restored file gets the current time (tar -m): with the tarball's old
+# mtime, kbuild would keep an object built from our version.
 manifest=$src/.drm-coherent-overlay
 overlay_files > "$manifest.new"
 if [ -f "$manifest" ]; then
 	comm -23 "$manifest" "$manifest.new" | while read -r f; do
 		rm -f "$src/$f"
-		tar -C "$build" -xf "$tarball" "linux-source-6.1/$f" 2>/dev/null &&
+		tar -C "$build" -m -xf "$tarball" "linux-source-6.1/$f" 2>/dev/null &&
 			mv "$build/linux-source-6.1/$f" "$src/$f" || true
 	done
 	rm -rf "$build/linux-source-6.1"
@@ -86,7 +101,7 @@ while read -r f; do
 	fi
 done < "$manifest"
 
-echo "build-kernel: base kernel $(make -s -C "$src" kernelversion)"
+echo "build-kernel: base kernel $(make -s -C "$src" kernelversion), $mm_helpers mm/mapping_dirty_helpers.c"
 
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 1970'
 export KBUILD_BUILD_USER=drm-coherent KBUILD_BUILD_HOST=build

@@ -8,6 +8,7 @@ pkgs=(
 	linux-source-6.1	# the base kernel
 	build-essential flex bison bc libelf-dev libssl-dev cpio kmod
 	ccache sparse python3 perl
+	gnuplot-nox		# make bench: plots
 	xz-utils patch
 	qemu-system-x86		# the test guest
 	libdrm-dev pkg-config	# user-space tests and demo

@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Turn the rows vttm_bench wrote (labels "ours" and "upstream") into
+# summary.md, gnuplot scripts and their data, and PASS/FAIL lines for the
+# targets of the benchmark. The targets are reported, never enforced: the
+# exit status is non-zero only when the CSV cannot be read.
+#
+# usage: scripts/bench-report.py RESULTS.CSV OUTDIR
+#
+# Writes OUTDIR/summary.md and OUTDIR/plots/*.gp (with *.dat beside them);
+# scripts/bench.sh runs gnuplot on the latter. Prints the target lines.
+import csv
+import os
+import sys
+
+COLUMNS = ("label,placement,size_bytes,pattern,method,cycles,median_ns,"
+           "write_ns,sync_ns,pages_written,pages_copied,faults,scans,"
+           "switches").split(",")
+PATTERNS = ["one-page", "sparse-1pct", "clustered-10pct", "sequential-all",
+            "ring", "read-mostly", "phase-change"]
+METHODS = ["none", "mkwrite", "pagetable", "auto", "vmwgfx", "mprotect",
+           "softdirty", "uffd-wp", "floor"]
+# Methods whose syncs run the kernel's scan or write-protect walk, which is
+# where ours and upstream's mm/mapping_dirty_helpers.c differ.
+KERNEL_METHODS = ["none", "mkwrite", "pagetable", "auto", "vmwgfx"]
+PLACEMENTS = ["system", "device", "memfd"]
+# Within this factor two timings count as equal.
+NOISE = 1.05
+
+
+def order(seq, known):
+    """Known values in their canonical order, then the rest sorted."""
+    seq = set(seq)
+    return [k for k in known if k in seq] + sorted(seq - set(known))
+
+
+def size_name(n):
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return "%d%s" % (n >> shift, unit)
+    return str(n)
+
+
+def load(path):
+    rows = {}
+    with open(path, newline="") as f:
+        for rec in csv.reader(f):
+            if not rec or rec[0] == "label" or rec[0].startswith("#"):
+                continue
+            if len(rec) != len(COLUMNS):
+                sys.exit("bench-report: %s: %d columns, want %d: %s" %
+                         (path, len(rec), len(COLUMNS), ",".join(rec)))
+            r = dict(zip(COLUMNS, rec))
+            for k in COLUMNS[2:]:
+                if k in ("pattern", "method"):
+                    continue
+                r[k] = float(r[k]) if r[k] not in ("", "nan") else None
+            r["size_bytes"] = int(r["size_bytes"])
+            key = (r["label"], r["placement"], r["size_bytes"],
+                   r["pattern"], r["method"])
+            rows[key] = r
+    return rows
+
+
+class Bench:
+    def __init__(self, rows):
+        self.rows = rows
+        keys = rows.keys()
+        self.sizes = sorted({k[2] for k in keys})
+        self.placements = order({k[1] for k in keys}, PLACEMENTS)
+        self.patterns = order({k[3] for k in keys}, PATTERNS)
+        self.methods = order({k[4] for k in keys}, METHODS)
+
+    def get(self, label, placement, size, pattern, method, col="median_ns"):
+        r = self.rows.get((label, placement, size, pattern, method))
+        if r is None:
+            return None
+        return r[col]
+
+    def baseline(self, placement, size, pattern, method, col="median_ns"):
+        """A reference method of ours in the same cell, or, when that
+        placement does not run it, in the first placement that does."""
+        v = self.get("ours", placement, size, pattern, method, col)
+        if v is not None:
+            return v
+        for p in self.placements:
+            v = self.get("ours", p, size, pattern, method, col)
+            if v is not None:
+                return v
+        return None
+
+    def cells(self, label="ours"):
+        """(placement, size, pattern) triples that have rows of label."""
+        return sorted({(k[1], k[2], k[3]) for k in self.rows if k[0] == label},
+                      key=lambda c: (self.sizes.index(c[1]),
+                                     self.placements.index(c[0]),
+                                     self.patterns.index(c[2])))
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return "–"
+    if abs(v) >= 1000:
+        return "%.0f" % v
+    return "%.*f" % (digits, v)
+
+
+def per_cycle(r, col):
+    """vttm_bench already reports the counters as per-cycle averages."""
+    if r is None:
+        return None
+    return r[col]
+
+
+def summary(b, out):
+    w = out.write
+    w("# vttm_bench summary\n\n")
+    w("Median cost of one cycle (the writes plus the sync) of our kernel, "
+      "its ratio to the floor (copying only the written pages, found for "
+      "free) and to none (copying the whole BO), and per cycle the pages "
+      "copied and the faults taken. *sync ours÷upstream* compares the sync "
+      "time (the scan or write-protect walk) with the same kernel built "
+      "with upstream 6.1's mm/mapping_dirty_helpers.c; below 1 means ours "
+      "is faster.\n")
+    for size in b.sizes:
+        w("\n## %s\n\n" % size_name(size))
+        w("| placement | pattern | method | median µs | ÷ floor | ÷ none | "
+          "pages copied | faults | sync ours÷upstream |\n")
+        w("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+        for placement in b.placements:
+            for pattern in b.patterns:
+                floor = b.baseline(placement, size, pattern, "floor")
+                none = b.baseline(placement, size, pattern, "none")
+                for method in b.methods:
+                    r = b.rows.get(("ours", placement, size, pattern, method))
+                    if r is None:
+                        continue
+                    med = r["median_ns"]
+                    up = None
+                    if method in KERNEL_METHODS:
+                        up = ratio(r["sync_ns"],
+                                   b.get("upstream", placement, size, pattern,
+                                         method, "sync_ns"))
+                    w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" % (
+                        placement, pattern, method,
+                        fmt(None if med is None else med / 1000),
+                        fmt(ratio(med, floor)), fmt(ratio(med, none)),
+                        fmt(per_cycle(r, "pages_copied"), 1),
+                        fmt(per_cycle(r, "faults"), 1), fmt(up)))
+
+
+class Targets:
+    def __init__(self):
+        self.lines = []
+
+    def report(self, name, checked, failed, note=""):
+        if not checked:
+            status = "SKIP"
+            detail = "no cells to check" + (": " + note if note else "")
+        elif failed:
+            status = "FAIL"
+            detail = "%d of %d cells miss: %s" % (
+                len(failed), checked, "; ".join(failed[:8]))
+            if len(failed) > 8:
+                detail += "; ..."
+        else:
+            status = "PASS"
+            detail = "%d cells" % checked
+        self.lines.append("%s bench/%s  (%s)" % (status, name, detail))
+
+
+def cellname(placement, size, pattern):
+    return "%s/%s/%s" % (placement, size_name(size), pattern)
+
+
+def targets(b):
+    t = Targets()
+    g = b.get
+
+    # AUTO within 1.10x of the better of the two fixed methods.
+    checked, failed = 0, []
+    for p, s, pat in b.cells():
+        auto = g("ours", p, s, pat, "auto")
+        fixed = [v for v in (g("ours", p, s, pat, m)
+                             for m in ("mkwrite", "pagetable"))
+                 if v is not None]
+        if auto is None or not fixed:
+            continue
+        checked += 1
+        x = auto / min(fixed)
+        if x > 1.10:
+            failed.append("%s %.2fx" % (cellname(p, s, pat), x))
+    t.report("auto-vs-best-fixed (auto <= 1.10x min(mkwrite, pagetable))",
+             checked, failed)
+
+    # AUTO against vmwgfx's policy.
+    checked, failed = 0, []
+    checked2, failed2 = 0, []
+    for p, s, pat in b.cells():
+        auto = g("ours", p, s, pat, "auto")
+        vmw = g("ours", p, s, pat, "vmwgfx")
+        if auto is None or vmw is None or auto == 0:
+            continue
+        if pat in ("phase-change", "ring"):
+            checked += 1
+            if vmw / auto < 1.3:
+                failed.append("%s %.2fx" % (cellname(p, s, pat), vmw / auto))
+        else:
+            checked2 += 1
+            if auto / vmw > NOISE:
+                failed2.append("%s auto %.2fx slower" %
+                               (cellname(p, s, pat), auto / vmw))
+    t.report("auto-vs-vmwgfx-phase-ring (vmwgfx >= 1.3x auto)",
+             checked, failed)
+    t.report("auto-vs-vmwgfx-elsewhere (auto <= %.2fx vmwgfx)" % NOISE,
+             checked2, failed2)
+
+    # Sparse writes to a big BO: far below none, near the floor.
+    big = 256 << 20
+    checked, failed = 0, []
+    for p, s, pat in b.cells():
+        if s != big or pat != "sparse-1pct":
+            continue
+        auto = g("ours", p, s, pat, "auto")
+        none = b.baseline(p, s, pat, "none")
+        floor = b.baseline(p, s, pat, "floor")
+        if auto is None or none is None or floor is None or auto == 0:
+            continue
+        checked += 1
+        if none / auto < 30:
+            failed.append("%s only %.1fx faster than none" %
+                          (cellname(p, s, pat), none / auto))
+        if auto / floor > 3:
+            failed.append("%s %.1fx the floor" %
+                          (cellname(p, s, pat), auto / floor))
+    t.report("sparse-256M (auto >= 30x faster than none, <= 3x floor)",
+             checked, failed, "needs the 256M size (not in --quick)")
+
+    # Writing everything: tracking must not cost more than it saves.
+    checked, failed = 0, []
+    for p, s, pat in b.cells():
+        if pat != "sequential-all":
+            continue
+        auto = g("ours", p, s, pat, "auto")
+        none = g("ours", p, s, pat, "none")
+        if auto is None or none is None or none == 0:
+            continue
+        checked += 1
+        if auto / none > 1.10:
+            failed.append("%s %.2fx" % (cellname(p, s, pat), auto / none))
+    t.report("sequential-all (auto <= 1.10x none)", checked, failed)
+    return t.lines
+
+
+def gp_quote(s):
+    return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def histogram(path, title, ylabel, cats, series, values, logscale=True,
+              hline=None):
+    """A clustered bar chart: one cluster per category, one bar per series.
+    values[(cat, series)] is a number or None (not drawn)."""
+    base = os.path.splitext(path)[0]
+    dat = base + ".dat"
+    pts = [v for v in values.values() if v is not None and v > 0]
+    if not pts:
+        return False
+    with open(dat, "w") as f:
+        f.write("category " + " ".join(series) + "\n")
+        for c in cats:
+            f.write(c + " " + " ".join(
+                "?" if values.get((c, s)) is None else "%.6g" % values[(c, s)]
+                for s in series) + "\n")
+    with open(path, "w") as f:
+        f.write("set terminal pngcairo size 1400,700 noenhanced\n")
+        f.write("set output %s\n" % gp_quote(os.path.basename(base) + ".png"))
+        f.write("set title %s\n" % gp_quote(title))
+        f.write("set ylabel %s\n" % gp_quote(ylabel))
+        f.write("set datafile missing '?'\n")
+        f.write("set style data histogram\n")
+        f.write("set style histogram clustered gap 1\n")
+        f.write("set style fill solid 0.8 border -1\n")
+        f.write("set boxwidth 0.9\n")
+        f.write("set key outside right top\n")
+        f.write("set grid ytics\n")
+        f.write("set xtics rotate by -30\n")
+        lo, hi = min(pts), max(pts)
+        if hline is not None:
+            lo, hi = min(lo, hline), max(hi, hline)
+        if logscale:
+            f.write("set logscale y\n")
+            f.write("set yrange [%.6g:%.6g]\n" % (lo / 2, hi * 2))
+        else:
+            f.write("set yrange [0:%.6g]\n" % (hi * 1.1))
+        plot = ["%s using %d:xtic(1) title columnheader" %
+                (gp_quote(os.path.basename(dat)), i + 2)
+                for i in range(len(series))]
+        if hline is not None:
+            plot.append("%.6g with lines lw 2 dt 2 lc rgb 'black' "
+                        "title 'equal'" % hline)
+        f.write("plot " + ", \\\n     ".join(plot) + "\n")
+    return True
+
+
+def plots(b, outdir):
+    d = os.path.join(outdir, "plots")
+    os.makedirs(d, exist_ok=True)
+    for name in os.listdir(d):
+        if name.endswith((".gp", ".dat", ".png")):
+            os.remove(os.path.join(d, name))
+    for size in b.sizes:
+        for placement in b.placements:
+            vals = {}
+            for pat in b.patterns:
+                for m in b.methods:
+                    v = b.get("ours", placement, size, pat, m)
+                    vals[(pat, m)] = None if v is None else v / 1000
+            series = [m for m in b.methods
+                      if any(vals[(p, m)] is not None for p in b.patterns)]
+            histogram(os.path.join(d, "cost-%s-%s.gp" %
+                                   (size_name(size), placement)),
+                      "median cost per cycle, %s BO, %s placement (ours)" %
+                      (size_name(size), placement),
+                      "µs per cycle (log)", b.patterns, series, vals)
+    # One plot of ours / upstream sync time for every kernel method.
+    placement = "system" if "system" in b.placements else b.placements[0]
+    cats, vals = [], {}
+    for size in b.sizes:
+        for pat in b.patterns:
+            c = "%s/%s" % (size_name(size), pat)
+            cats.append(c)
+            for m in KERNEL_METHODS:
+                vals[(c, m)] = ratio(
+                    b.get("ours", placement, size, pat, m, "sync_ns"),
+                    b.get("upstream", placement, size, pat, m, "sync_ns"))
+    series = [m for m in KERNEL_METHODS
+              if any(vals[(c, m)] is not None for c in cats)]
+    histogram(os.path.join(d, "ours-vs-upstream.gp"),
+              "sync time, ours ÷ upstream mm/mapping_dirty_helpers.c "
+              "(%s placement; below 1: ours faster)" % placement,
+              "ratio (log)", cats, series, vals, hline=1.0)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: bench-report.py RESULTS.CSV OUTDIR")
+    b = Bench(load(sys.argv[1]))
+    if not b.rows:
+        sys.exit("bench-report: no rows in %s" % sys.argv[1])
+    outdir = sys.argv[2]
+    os.makedirs(outdir, exist_ok=True)
+    lines = targets(b)
+    with open(os.path.join(outdir, "summary.md"), "w") as f:
+        summary(b, f)
+        f.write("\n## Targets\n\n")
+        for line in lines:
+            f.write("    %s\n" % line)
+    plots(b, outdir)
+    for line in lines:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
