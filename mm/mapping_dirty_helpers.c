@@ -177,30 +177,77 @@ static int clean_pte(pte_t *pte, unsigned long addr, unsigned long next,
 }
 
 /*
- * A huge entry, mapping [@addr, @next) of the walk (the walker has clipped
- * it to the VMA and to the requested range; the entry itself may reach
- * further).
- *
- * This is the place where huge entries are to be handled (write-protect a
- * writable one as a whole; clean a dirty one and record every page it
- * covers). Until then nothing here changes a huge entry, and nothing splits
- * it: splitting a huge pfn entry would zap it and lose its dirty bit.
- * Recording is kept safe meanwhile: a dirty huge entry has its pages in the
- * range reported, but stays dirty, so it is reported again next time. A
- * writable huge entry stays writable.
- *
- * None reach us yet in practice: TTM maps 4 KiB pages only. Without
- * CONFIG_TRANSPARENT_HUGEPAGE there are none outside hugetlb VMAs at all.
+ * A huge entry maps [@addr, @next) of the walk: the walker has clipped it
+ * to the VMA and to the requested range, but the entry itself may reach
+ * further. Nothing here splits one: splitting a huge pfn entry zaps it,
+ * dirty bit and all, and needs the mmap_lock we do not hold.
  */
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
-static void dirty_walk_huge(struct dirty_walk *dw, struct mm_walk *walk,
-			    unsigned long addr, unsigned long next,
-			    bool dirty)
+/*
+ * A huge PMD, handled whole under its lock: a writable one is
+ * write-protected, a dirty one cleaned and every page it maps recorded.
+ * One that reaches outside the requested range is left as it is (cleaning
+ * it would drop the dirty state of pages the caller did not ask about);
+ * its pages in the range are recorded if it is dirty, and it stays dirty,
+ * so it is reported again: over-reporting, never losing a write.
+ */
+static void dirty_walk_huge_pmd(struct dirty_walk *dw, struct mm_walk *walk,
+				pmd_t *pmd, unsigned long addr,
+				unsigned long next)
+{
+	struct vm_area_struct *vma = walk->vma;
+	unsigned long haddr = addr & HPAGE_PMD_MASK;
+	bool whole = haddr == addr && next - addr == HPAGE_PMD_SIZE;
+	struct page *page;
+	spinlock_t *ptl;	/* the PMD's page table lock */
+	pmd_t old;
+
+	ptl = pmd_lock(walk->mm, pmd);
+	old = *pmd;
+	if (!pmd_present(old) || !(pmd_trans_huge(old) || pmd_devmap(old)))
+		goto out_unlock;
+
+	if (!dw->bitmap) {
+		if (!pmd_write(old) || !whole)
+			goto out_unlock;
+		/* Invalidate first, so no CPU sets a bit we then overwrite. */
+		old = pmdp_invalidate(vma, haddr, pmd);
+		set_pmd_at(walk->mm, haddr, pmd, pmd_wrprotect(old));
+		dirty_walk_changed(dw, haddr, HPAGE_PMD_SIZE);
+		goto out_unlock;
+	}
+
+	if (!pmd_dirty(old))
+		goto out_unlock;
+	if (whole) {
+		old = pmdp_invalidate(vma, haddr, pmd);
+		set_pmd_at(walk->mm, haddr, pmd, pmd_mkclean(old));
+		/* As for a PTE: a page cache THP must stay dirty. */
+		page = vm_normal_page_pmd(vma, haddr, old);
+		if (page && !PageAnon(page))
+			set_page_dirty(page);
+		dirty_walk_changed(dw, haddr, HPAGE_PMD_SIZE);
+	}
+	dirty_walk_record(dw, vma, addr, (next - addr) >> PAGE_SHIFT);
+out_unlock:
+	spin_unlock(ptl);
+}
+
+#ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+/*
+ * Huge PUDs: nothing maps them for a driver yet, so only the safe part:
+ * a dirty one has its pages in the range recorded and stays dirty, a
+ * writable one stays writable.
+ */
+static void dirty_walk_huge_pud(struct dirty_walk *dw, struct mm_walk *walk,
+				unsigned long addr, unsigned long next,
+				bool dirty)
 {
 	if (dw->bitmap && dirty)
 		dirty_walk_record(dw, walk->vma, addr,
 				  (next - addr) >> PAGE_SHIFT);
 }
+#endif
 #endif
 
 /*
@@ -227,7 +274,8 @@ static int dirty_walk_pud(pud_t *pud, unsigned long addr, unsigned long next,
 #if defined(CONFIG_TRANSPARENT_HUGEPAGE) && \
 	defined(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD)
 	if (pud_present(val))
-		dirty_walk_huge(walk->private, walk, addr, next, pud_dirty(val));
+		dirty_walk_huge_pud(walk->private, walk, addr, next,
+				    pud_dirty(val));
 #endif
 	return 0;
 }
@@ -252,7 +300,7 @@ static int dirty_walk_pmd(pmd_t *pmd, unsigned long addr, unsigned long next,
 	walk->action = ACTION_CONTINUE;
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	if (pmd_present(val))
-		dirty_walk_huge(dw, walk, addr, next, pmd_dirty(val));
+		dirty_walk_huge_pmd(dw, walk, pmd, addr, next);
 #endif
 	return 0;
 }
@@ -415,7 +463,9 @@ static void dirty_walk_mapping(struct address_space *mapping,
  *
  * Meant for mappings whose entries only their fault handlers create (driver
  * pfn or mixed maps, such as TTM's). Entries that are not present (swap or
- * migration entries) are left as they are, and so are huge entries for now.
+ * migration entries) are left as they are. A huge PMD entry is
+ * write-protected whole, never split, if it lies inside the range; one
+ * that reaches outside it, and huge PUD entries, are left writable.
  *
  * Locking: takes @mapping->i_mmap_rwsem for read; no mmap_lock is needed or
  * taken. Must be called from process context, may sleep. The caller must
@@ -475,8 +525,10 @@ EXPORT_SYMBOL_GPL(wp_shared_mapping_range);
  * pfn or mixed maps, such as TTM's). If a cleaned entry maps a page cache
  * page, the page is marked dirty, so writeback loses nothing. Entries that
  * are not present (swap or migration entries) are left as they are. A dirty
- * huge entry is not cleaned yet, but the pages it maps in the range are
- * reported, and again on every call while it stays dirty.
+ * huge PMD entry inside the range is cleaned whole, never split, and every
+ * page it maps reported. One that reaches outside the range, or a huge PUD
+ * entry, is not cleaned: its pages in the range are reported, and again on
+ * every call while it stays dirty.
  *
  * Guarantees, without any further locking:
  * a) every page whose entry is dirty when the call starts is reported;
