@@ -128,6 +128,7 @@ ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
 vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf);
 vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf);
 void ttm_bo_dirty_vm_close(struct vm_area_struct *vma);
+int ttm_bo_dirty_vm_may_split(struct vm_area_struct *vma, unsigned long addr);
 int ttm_bo_dirty_vm_access(struct vm_area_struct *vma, unsigned long addr,
 			   void *buf, int len, int write);
 

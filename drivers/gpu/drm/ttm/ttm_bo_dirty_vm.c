@@ -6,12 +6,14 @@
  * page is never recorded, or its PTE made writable, in the middle of one.
  */
 
+#include <linux/dma-resv.h>
 #include <linux/mm.h>
 #include <linux/pfn_t.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_vma_manager.h>
 #include <drm/ttm/ttm_bo_api.h>
+#include <drm/ttm/ttm_bo_driver.h>
 #include <drm/ttm/ttm_bo_dirty.h>
 #include <drm/ttm/ttm_device.h>
 #include <drm/ttm/ttm_resource.h>
@@ -25,18 +27,91 @@ static pgoff_t ttm_bo_dirty_vm_page(struct vm_fault *vmf,
 	return vmf->pgoff - drm_vma_node_start(&bo->base.vma_node);
 }
 
-/* Insert PTEs with @prot, or the dummy page once the device is gone. */
+static unsigned long ttm_bo_dirty_vm_pfn(struct ttm_buffer_object *bo,
+					 pgoff_t page)
+{
+	struct ttm_resource *res = bo->resource;
+
+	if (!res->bus.is_iomem)
+		return page_to_pfn(bo->ttm->pages[page]);
+	if (bo->bdev->funcs->io_mem_pfn)
+		return bo->bdev->funcs->io_mem_pfn(bo, page);
+	return (res->bus.offset >> PAGE_SHIFT) + page;
+}
+
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_ARCH_HAS_PTE_DEVMAP)
+/*
+ * Map the 2 MiB around the fault with one PMD, if the BO's pages there are
+ * physically contiguous and aligned (device memory handed out in aligned
+ * chunks can be) and the mapping covers all of them. Returns
+ * %VM_FAULT_FALLBACK to map 4 KiB pages instead.
+ *
+ * Only for mappings that need no write fault per page: a huge entry is
+ * written, and dirty, as a whole. The entry is a devmap one so that
+ * get_user_pages_fast() does not take it for a normal huge page (a PMD has
+ * no special bit) and falls back to the slow path, which refuses the
+ * VM_PFNMAP mapping.
+ */
+static vm_fault_t ttm_bo_dirty_vm_huge(struct vm_fault *vmf,
+				       struct ttm_buffer_object *bo,
+				       pgprot_t prot)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & HPAGE_PMD_MASK;
+	struct ttm_resource *res = bo->resource;
+	pgoff_t page = ttm_bo_dirty_vm_page(vmf, bo) -
+		((vmf->address - haddr) >> PAGE_SHIFT);
+	unsigned long pfn, i;
+
+	if (!vmf->pmd || !pmd_none(*vmf->pmd) || !res || !res->bus.is_iomem)
+		return VM_FAULT_FALLBACK;
+	if (haddr < vma->vm_start || haddr + HPAGE_PMD_SIZE > vma->vm_end ||
+	    page % HPAGE_PMD_NR || page + HPAGE_PMD_NR > PFN_UP(bo->base.size))
+		return VM_FAULT_FALLBACK;
+	/* ttm_bo_vm_fault_reserved() waits for a busy BO; leave it to that. */
+	if (!dma_resv_test_signaled(bo->base.resv, DMA_RESV_USAGE_KERNEL) ||
+	    ttm_mem_io_reserve(bo->bdev, res))
+		return VM_FAULT_FALLBACK;
+
+	pfn = ttm_bo_dirty_vm_pfn(bo, page);
+	if (!IS_ALIGNED(pfn, HPAGE_PMD_NR))
+		return VM_FAULT_FALLBACK;
+	for (i = 1; i < HPAGE_PMD_NR; i++)
+		if (ttm_bo_dirty_vm_pfn(bo, page + i) != pfn + i)
+			return VM_FAULT_FALLBACK;
+
+	return vmf_insert_pfn_pmd_prot(vmf,
+				       __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP),
+				       ttm_io_prot(bo, res, prot), false);
+}
+#else
+static vm_fault_t ttm_bo_dirty_vm_huge(struct vm_fault *vmf,
+				       struct ttm_buffer_object *bo,
+				       pgprot_t prot)
+{
+	return VM_FAULT_FALLBACK;
+}
+#endif
+
+/*
+ * Insert one huge entry if @huge allows and the BO lends itself to it,
+ * else PTEs with @prot; the dummy page once the device is gone.
+ */
 static vm_fault_t ttm_bo_dirty_vm_insert(struct vm_fault *vmf,
 					 struct ttm_buffer_object *bo,
-					 pgprot_t prot, pgoff_t num_prefault)
+					 pgprot_t prot, pgoff_t num_prefault,
+					 bool huge)
 {
-	vm_fault_t ret;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
 	int idx;
 
 	if (!drm_dev_enter(bo->base.dev, &idx))
 		return ttm_bo_vm_dummy_page(vmf, prot);
 
-	ret = ttm_bo_vm_fault_reserved(vmf, prot, num_prefault);
+	if (huge)
+		ret = ttm_bo_dirty_vm_huge(vmf, bo, prot);
+	if (ret == VM_FAULT_FALLBACK)
+		ret = ttm_bo_vm_fault_reserved(vmf, prot, num_prefault);
 	drm_dev_exit(idx);
 	return ret;
 }
@@ -70,6 +145,7 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	pgoff_t num_prefault = TTM_BO_VM_NUM_PREFAULT;
 	pgprot_t prot;
 	vm_fault_t ret;
+	bool huge;
 
 	ret = ttm_bo_vm_reserve(bo, vmf);
 	if (ret)
@@ -93,7 +169,9 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 		prot = vm_get_page_prot(vma->vm_flags & ~VM_SHARED);
 	}
 
-	ret = ttm_bo_dirty_vm_insert(vmf, bo, prot, num_prefault);
+	/* MKWRITE records pages one by one: no huge entries for it. */
+	huge = !dirty || dirty->policy.method == TTM_BO_DIRTY_PAGETABLE;
+	ret = ttm_bo_dirty_vm_insert(vmf, bo, prot, num_prefault, huge);
 	if (ttm_bo_dirty_vm_unlocked(ret, vmf))
 		return ret;
 out_unlock:
@@ -101,18 +179,6 @@ out_unlock:
 	return ret;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_vm_fault);
-
-static unsigned long ttm_bo_dirty_vm_pfn(struct ttm_buffer_object *bo,
-					 pgoff_t page)
-{
-	struct ttm_resource *res = bo->resource;
-
-	if (!res->bus.is_iomem)
-		return page_to_pfn(bo->ttm->pages[page]);
-	if (bo->bdev->funcs->io_mem_pfn)
-		return bo->bdev->funcs->io_mem_pfn(bo, page);
-	return (res->bus.offset >> PAGE_SHIFT) + page;
-}
 
 /**
  * ttm_bo_dirty_vm_mkwrite - first write to a read-only PTE of a tracked BO
@@ -214,6 +280,33 @@ void ttm_bo_dirty_vm_close(struct vm_area_struct *vma)
 	ttm_bo_vm_close(vma);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_vm_close);
+
+/**
+ * ttm_bo_dirty_vm_may_split - a mapping of a BO is about to be split
+ * @vma: the mapping.
+ * @addr: where it is split.
+ *
+ * For &vm_operations_struct.may_split. munmap(), mprotect() and mremap()
+ * of part of a mapping split it first, and then split any huge entry that
+ * straddles the new boundary, which for a pfn mapping means zapping it,
+ * dirty bit and all, while the rest of the mapping stays. So a PAGETABLE
+ * BO harvests its dirty bits here, before anything is zapped.
+ *
+ * Context: mmap_lock held for write; takes the BO's reservation.
+ * Return: 0, the split may go ahead.
+ */
+int ttm_bo_dirty_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct ttm_buffer_object *bo = vma->vm_private_data;
+
+	if (bo->dirty) {
+		dma_resv_lock(bo->base.resv, NULL);
+		ttm_bo_dirty_unmap_notify(bo);
+		dma_resv_unlock(bo->base.resv);
+	}
+	return 0;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_vm_may_split);
 
 /**
  * ttm_bo_dirty_vm_access - ptrace and /proc/pid/mem access to a BO

@@ -7,6 +7,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include <drm/drm_gem_ttm_helper.h>
@@ -207,6 +208,7 @@ static const struct vm_operations_struct vttm_vm_ops = {
 	.pfn_mkwrite = ttm_bo_dirty_vm_mkwrite,
 	.open = ttm_bo_vm_open,
 	.close = ttm_bo_dirty_vm_close,
+	.may_split = ttm_bo_dirty_vm_may_split,
 	.access = ttm_bo_dirty_vm_access,
 };
 
@@ -289,10 +291,15 @@ struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size,
 	bo->tbo.base.funcs = &vttm_gem_funcs;
 	drm_gem_private_object_init(&vdev->drm, &bo->tbo.base, size);
 
-	/* On failure TTM has already called vttm_bo_destroy(). */
+	/*
+	 * In device memory, a BO of 2 MiB or more starts on a chunk, so its
+	 * every 2 MiB is one physically contiguous run a huge entry can map.
+	 * On failure TTM has already called vttm_bo_destroy().
+	 */
 	ret = ttm_bo_init_validate(&vdev->ttm, &bo->tbo, ttm_bo_type_device,
-				   &vttm_sys_placement, 0, true, NULL, NULL,
-				   vttm_bo_destroy);
+				   &vttm_sys_placement,
+				   size >= SZ_2M ? SZ_2M >> PAGE_SHIFT : 0,
+				   true, NULL, NULL, vttm_bo_destroy);
 	if (ret)
 		return ERR_PTR(ret);
 
