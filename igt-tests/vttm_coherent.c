@@ -1299,6 +1299,112 @@ static void test_none_copies_everything(int fd)
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* Huge mappings of device memory                                     */
+/* ------------------------------------------------------------------ */
+
+#define HUGE_SIZE	(2u << 20)
+
+/* Map @size bytes of @handle at a 2 MiB aligned address. */
+static uint8_t *mmap_huge_aligned(int fd, uint32_t handle, uint64_t size)
+{
+	uint64_t offset = vttm_gem_mmap_offset(fd, handle);
+	uint8_t *area, *aligned;
+
+	area = mmap(NULL, size + HUGE_SIZE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(area != MAP_FAILED);
+	aligned = (uint8_t *)(((uintptr_t)area + HUGE_SIZE - 1) &
+			      ~(uintptr_t)(HUGE_SIZE - 1));
+	igt_assert(mmap(aligned, size, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_FIXED, fd, offset) == aligned);
+	if (aligned > area)
+		munmap(area, aligned - area);
+	munmap(aligned + size, area + HUGE_SIZE - aligned);
+
+	return aligned;
+}
+
+/* Set the bits of the 2 MiB blocks holding @pages. */
+static void want_blocks(uint8_t *want, const uint64_t *pages,
+			unsigned int count)
+{
+	uint64_t per_block = HUGE_SIZE / page_size;
+
+	for (unsigned int i = 0; i < count; i++) {
+		uint64_t first = pages[i] / per_block * per_block;
+
+		for (uint64_t p = first; p < first + per_block; p++)
+			bit_set(want, p);
+	}
+}
+
+/*
+ * A 4 MiB BO in device memory, mapped 2 MiB aligned, is mapped with huge
+ * entries while it has no per-page write faults to take: reading all of it
+ * costs one fault per 2 MiB, and PAGETABLE reports a write as the whole
+ * 2 MiB its entry maps. A switch to MKWRITE write-protects the huge
+ * entries; a write then splits its entry and is tracked exactly. Splitting
+ * the mapping (mprotect of one page) while a huge entry is dirty loses
+ * nothing.
+ */
+static void test_huge_mappings(int fd)
+{
+	const uint64_t npages = 2 * HUGE_SIZE / page_size;
+	const uint64_t size = npages * page_size;
+	const uint64_t late = npages / 2 + 188, early = 3;
+	uint8_t *want = bits_alloc(npages);
+	uint8_t *shadow = alloc_bytes(size, 0);
+	uint64_t faults;
+	struct bo bo;
+
+	vttm_require_device_mem(fd, size);
+	bo.npages = npages;
+	bo.size = size;
+	bo.handle = vttm_gem_create_method(fd, size, VTTM_METHOD_PAGETABLE);
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
+	bo.map = mmap_huge_aligned(fd, bo.handle, size);
+
+	faults = minor_faults();
+	igt_assert_eq_u64(read_all(&bo), 0);
+	faults = minor_faults() - faults;
+	igt_info("%llu minor faults to read %llu pages\n",
+		 (unsigned long long)faults, (unsigned long long)npages);
+	igt_assert_lte_u64(faults, 2 + 2);
+
+	/* PAGETABLE: one store dirties its whole huge entry, exactly. */
+	write_pages(bo.map, shadow, NULL, &late, 1, 0x14000);
+	want_blocks(want, &late, 1);
+	sync_expect(fd, bo.handle, npages, want);
+	assert_device_eq(fd, bo.handle, shadow, size);
+	sync_expect_nothing(fd, bo.handle, npages);
+
+	/* Splitting the mapping while an entry is dirty loses nothing. */
+	write_pages(bo.map, shadow, NULL, &early, 1, 0x14001);
+	igt_assert_eq(mprotect(bo.map + 100 * page_size, page_size,
+			       PROT_READ), 0);
+	memset(want, 0, vttm_bitmap_bytes(npages));
+	want_blocks(want, &early, 1);
+	sync_expect(fd, bo.handle, npages, want);
+	assert_device_eq(fd, bo.handle, shadow, size);
+	igt_assert_eq(mprotect(bo.map + 100 * page_size, page_size,
+			       PROT_READ | PROT_WRITE), 0);
+
+	/* MKWRITE: huge entries write-protected, then split by a write. */
+	vttm_gem_set_method(fd, bo.handle, VTTM_METHOD_MKWRITE);
+	sync_expect_nothing(fd, bo.handle, npages);
+	memset(want, 0, vttm_bitmap_bytes(npages));
+	write_pages(bo.map, shadow, want, &late, 1, 0x14002);
+	write_pages(bo.map, shadow, want, &early, 1, 0x14003);
+	sync_expect(fd, bo.handle, npages, want);
+	assert_device_eq(fd, bo.handle, shadow, size);
+	sync_expect_nothing(fd, bo.handle, npages);
+
+	free(shadow);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
 static const struct {
 	const char *name;
 	const char *desc;
@@ -1386,6 +1492,10 @@ igt_main
 					tests[t].fn(fd, &configs[i]);
 		}
 	}
+
+	igt_describe("Huge entries: PAGETABLE reports them whole, MKWRITE splits them.");
+	igt_subtest("huge-mappings-report-whole-entries")
+		test_huge_mappings(fd);
 
 	igt_describe("An untracked BO copies every page on every sync.");
 	igt_subtest("none-copies-every-page")
