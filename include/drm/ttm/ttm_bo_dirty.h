@@ -45,6 +45,8 @@ static inline bool ttm_bo_dirty_method_is_auto(enum ttm_bo_dirty_method method)
  * @faults: write faults that recorded a page.
  * @switches: changes of method.
  * @pages_reported: pages found dirty by scans, summed over scans.
+ * @full_scans: scans that reported every page without looking (AUTO, when
+ *	nearly every page is written between scans).
  */
 struct ttm_bo_dirty_stats {
 	enum ttm_bo_dirty_method method;
@@ -52,16 +54,39 @@ struct ttm_bo_dirty_stats {
 	u64 faults;
 	u64 switches;
 	u64 pages_reported;
+	u64 full_scans;
 };
 
 /**
- * struct ttm_bo_dirty_policy_state - what the AUTO policy remembers
+ * struct ttm_bo_dirty_costs - what tracking costs on the running system
+ * @fault_ns: one write fault that records a page, exception included.
+ * @pte_ns: cleaning or write-protecting one PTE in a scan.
+ *
+ * Measured as the tracking runs (see ttm_bo_dirty_cost.c) and fed to the
+ * AUTO policy.
+ */
+struct ttm_bo_dirty_costs {
+	u32 fault_ns;
+	u32 pte_ns;
+};
+
+/**
+ * struct ttm_bo_dirty_policy_state - what a policy remembers of a BO
  * @method: the method in use.
  * @streak: consecutive scans that argued for the other method.
+ * @dirtied_x16: pages written per scan, a moving average, times 16
+ *	(AUTO only).
+ * @dense_scans: consecutive scans that found nearly every page written
+ *	(AUTO only).
+ * @full_left: scans still to report every page without looking, because
+ *	looking costs more than it saves (AUTO, PAGETABLE only).
  */
 struct ttm_bo_dirty_policy_state {
 	enum ttm_bo_dirty_method method;
 	unsigned int streak;
+	u64 dirtied_x16;
+	unsigned int dense_scans;
+	unsigned int full_left;
 };
 
 /**
@@ -122,7 +147,11 @@ ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
 struct ttm_bo_dirty_policy_state
 ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
 			   struct ttm_bo_dirty_policy_state state,
-			   pgoff_t num_pages, pgoff_t dirtied);
+			   pgoff_t num_pages, pgoff_t dirtied,
+			   const struct ttm_bo_dirty_costs *costs);
+
+/* Measured costs, for the AUTO policy and for drivers to report. */
+void ttm_bo_dirty_costs_get(struct ttm_bo_dirty_costs *costs);
 
 /* Pieces of a driver's vm_operations_struct. */
 vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf);

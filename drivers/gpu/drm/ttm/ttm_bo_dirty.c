@@ -44,6 +44,7 @@
  */
 
 #include <linux/bitmap.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -209,11 +210,13 @@ static void ttm_bo_dirty_clean_record(struct ttm_buffer_object *bo)
 {
 	struct ttm_bo_dirty *dirty = bo->dirty;
 	pgoff_t offset = ttm_bo_dirty_offset(bo);
+	u64 t0 = ktime_get_ns();
 
 	clean_record_shared_mapping_range(bo->bdev->dev_mapping, offset,
 					  dirty->num_pages, offset,
 					  dirty->bitmap, &dirty->start,
 					  &dirty->end);
+	ttm_bo_dirty_cost_scan(dirty->num_pages, ktime_get_ns() - t0);
 }
 
 /*
@@ -263,6 +266,7 @@ static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 
 	dirty->policy.method = method;
 	dirty->policy.streak = 0;
+	dirty->policy.full_left = 0;
 	dirty->stats.method = method;
 	dirty->stats.switches++;
 }
@@ -330,11 +334,30 @@ int ttm_bo_dirty_set_method(struct ttm_buffer_object *bo,
 		return -EINVAL;
 
 	bo->dirty->requested = method;
+	/* Whoever decides next looks at the PTEs first. */
+	bo->dirty->policy.full_left = 0;
 	if (!ttm_bo_dirty_method_is_auto(method))
 		ttm_bo_dirty_switch(bo, method);
 	return 0;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_set_method);
+
+/*
+ * A scan that reports every page without looking, for a PAGETABLE BO the
+ * policy found written nearly whole, scan after scan. Dirty bits pile up
+ * in the PTEs meanwhile; the last such scan cleans them, so the next one
+ * looks at one interval's writes only, and the policy decides afresh.
+ */
+static void ttm_bo_dirty_scan_full(struct ttm_buffer_object *bo)
+{
+	struct ttm_bo_dirty *dirty = bo->dirty;
+
+	if (!--dirty->policy.full_left)
+		ttm_bo_dirty_clean_record(bo);
+	ttm_bo_dirty_mark(dirty, 0, dirty->num_pages);
+	dirty->stats.full_scans++;
+	dirty->stats.pages_reported += dirty->num_pages;
+}
 
 /**
  * ttm_bo_dirty_scan - gather the writes since the last scan
@@ -359,8 +382,19 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 	if (!dirty)
 		return;
 
+	dirty->stats.scans++;
+	if (dirty->policy.full_left) {
+		ttm_bo_dirty_scan_full(bo);
+		return;
+	}
+
 	if (dirty->policy.method == TTM_BO_DIRTY_MKWRITE) {
+		u64 t0 = ktime_get_ns();
+
 		ttm_bo_dirty_write_protect(bo, dirty->wp_start, dirty->wp_end);
+		if (dirty->wp_start < dirty->wp_end)
+			ttm_bo_dirty_cost_scan(dirty->wp_end - dirty->wp_start,
+					       ktime_get_ns() - t0);
 		ttm_bo_dirty_reset_wp(dirty);
 	} else {
 		ttm_bo_dirty_clean_record(bo);
@@ -369,17 +403,20 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 	dirtied = 0;
 	if (dirty->start < dirty->end)
 		dirtied = bitmap_weight(dirty->bitmap, dirty->end);
-	dirty->stats.scans++;
 	dirty->stats.pages_reported += dirtied;
 
 	if (ttm_bo_dirty_method_is_auto(dirty->requested)) {
 		struct ttm_bo_dirty_policy_state next;
+		struct ttm_bo_dirty_costs costs;
 
+		ttm_bo_dirty_costs_get(&costs);
 		next = ttm_bo_dirty_policy_update(dirty->requested,
 						  dirty->policy,
-						  dirty->num_pages, dirtied);
+						  dirty->num_pages, dirtied,
+						  &costs);
 		ttm_bo_dirty_switch(bo, next.method);
-		dirty->policy.streak = next.streak;
+		next.method = dirty->policy.method;
+		dirty->policy = next;
 	}
 }
 EXPORT_SYMBOL(ttm_bo_dirty_scan);

@@ -10,4 +10,8 @@
 
 void ttm_bo_dirty_record_write(struct ttm_bo_dirty *dirty, pgoff_t page);
 
+/* ttm_bo_dirty_cost.c */
+void ttm_bo_dirty_cost_fault(u64 handler_ns);
+void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns);
+
 #endif

@@ -1,65 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The AUTO policies of BO write tracking: which method to use, from the size
- * of a BO and how much of it each scan finds written. Pure functions, so
- * they can be tuned and unit-tested alone.
+ * The policies of BO write tracking: which method to use, from the size of
+ * a BO, how much of it each scan finds written and, for AUTO, what faults
+ * and scans cost on this system. Pure functions, so they can be tuned and
+ * unit-tested alone.
  *
- * A MKWRITE scan costs about one write fault per page written; a PAGETABLE
- * scan costs a walk over every PTE of the BO whatever was written. So
- * PAGETABLE wins when a large share of the BO is written between scans,
- * and MKWRITE when writes are sparse. A page of PTEs holds 512 entries:
- * for a BO that size or smaller a full scan touches one page-table page,
- * which is cheaper than even a few faults, so small BOs start with
- * PAGETABLE and large ones with MKWRITE.
+ * AUTO is a cost model. Between two scans MKWRITE costs a fault for every
+ * page written, plus write-protecting it again at the scan; PAGETABLE costs
+ * a walk over every PTE of the BO, written or not. With the measured cost
+ * of each (struct ttm_bo_dirty_costs) and a moving average of the pages
+ * written per scan, AUTO predicts both and uses the cheaper. Hysteresis
+ * keeps it from flapping: it switches at once when the other method would
+ * cost at most half, after two scans in a row when it would save a fifth,
+ * and never for less.
  *
- * Switching has a cost (a full write-protect and harvest towards MKWRITE,
- * a fault per page towards PAGETABLE), so the policy switches only after
- * several scans in a row argue for the other method, and the two
- * thresholds leave a band in between where it never switches.
+ * When nearly every page is written between scans, looking at PTEs costs
+ * more than it saves. After three such scans in a row a PAGETABLE BO
+ * reports every page for the next seven scans without walking, keeping
+ * its PTEs writable, and then looks again: over-reporting for a while,
+ * never losing a write.
+ *
+ * A new BO starts with PAGETABLE when one page of PTEs maps all of it (a
+ * scan is then a single table) and with MKWRITE otherwise, until scans
+ * say more.
+ *
+ * AUTO_VMWGFX is a reference that reproduces the thresholds vmwgfx uses in
+ * Linux 6.1, for measuring AUTO against.
  */
+
+#include <linux/limits.h>
+#include <linux/overflow.h>
 
 #include <drm/ttm/ttm_bo_dirty.h>
 
-/**
- * struct ttm_bo_dirty_rules - the numbers a threshold policy runs on
- * @small_pages: BOs of at most this many pages start with PAGETABLE.
- * @dense_percent: MKWRITE argues for PAGETABLE when a scan finds at least
- *	this share of the BO written.
- * @sparse_percent: PAGETABLE argues for MKWRITE when a scan finds less
- *	than this share written.
- * @streak: scans in a row that must argue for the other method.
- */
-struct ttm_bo_dirty_rules {
-	pgoff_t small_pages;
-	unsigned int dense_percent;
-	unsigned int sparse_percent;
-	unsigned int streak;
-};
+/* BOs up to this many pages start with PAGETABLE. */
+#define TTM_BO_DIRTY_SMALL_PAGES	512
+/* Scans in a row that must find "nearly every page" (15/16) written. */
+#define TTM_BO_DIRTY_DENSE_SCANS	3
+/* Scans then reported whole without looking, before looking again. */
+#define TTM_BO_DIRTY_FULL_SCANS		7
 
-/* Ours: a band between the thresholds in which the method never flaps. */
-static const struct ttm_bo_dirty_rules ttm_bo_dirty_auto_rules = {
-	.small_pages = 512,
-	.dense_percent = 20,
-	.sparse_percent = 5,
-	.streak = 2,
-};
+/* vmwgfx 6.1: one page of PTEs less one, 10% both ways, third scan. */
+#define VMWGFX_SMALL_PAGES		511
+#define VMWGFX_PERCENT			10
+#define VMWGFX_STREAK			3
 
-/*
- * vmwgfx in Linux 6.1, as a reference: PAGETABLE below one page of PTEs,
- * one 10% threshold both ways, and a switch on the third scan in a row.
- */
-static const struct ttm_bo_dirty_rules ttm_bo_dirty_vmwgfx_rules = {
-	.small_pages = 511,
-	.dense_percent = 10,
-	.sparse_percent = 10,
-	.streak = 3,
-};
-
-static const struct ttm_bo_dirty_rules *
-ttm_bo_dirty_rules(enum ttm_bo_dirty_method policy)
+static enum ttm_bo_dirty_method
+ttm_bo_dirty_other(enum ttm_bo_dirty_method method)
 {
-	return policy == TTM_BO_DIRTY_AUTO_VMWGFX ?
-		&ttm_bo_dirty_vmwgfx_rules : &ttm_bo_dirty_auto_rules;
+	return method == TTM_BO_DIRTY_MKWRITE ?
+		TTM_BO_DIRTY_PAGETABLE : TTM_BO_DIRTY_MKWRITE;
+}
+
+static struct ttm_bo_dirty_policy_state
+ttm_bo_dirty_switch_to(struct ttm_bo_dirty_policy_state state,
+		       enum ttm_bo_dirty_method method)
+{
+	state.method = method;
+	state.streak = 0;
+	state.full_left = 0;
+	return state;
 }
 
 /**
@@ -73,48 +73,106 @@ enum ttm_bo_dirty_method
 ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
 			    pgoff_t num_pages)
 {
-	return num_pages <= ttm_bo_dirty_rules(policy)->small_pages ?
-		TTM_BO_DIRTY_PAGETABLE : TTM_BO_DIRTY_MKWRITE;
+	pgoff_t small = policy == TTM_BO_DIRTY_AUTO_VMWGFX ?
+		VMWGFX_SMALL_PAGES : TTM_BO_DIRTY_SMALL_PAGES;
+
+	return num_pages <= small ? TTM_BO_DIRTY_PAGETABLE :
+		TTM_BO_DIRTY_MKWRITE;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_policy_initial);
 
-/**
- * ttm_bo_dirty_policy_update - feed one scan to a policy
- * @policy: %TTM_BO_DIRTY_AUTO or %TTM_BO_DIRTY_AUTO_VMWGFX.
- * @state: the method in use and the current streak.
- * @num_pages: size of the BO in pages.
- * @dirtied: pages the scan found written.
- *
- * Return: the new state; its method differs from @state's when the policy
- * decides to switch, and its streak then starts again from zero.
- */
-struct ttm_bo_dirty_policy_state
-ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
-			   struct ttm_bo_dirty_policy_state state,
+static struct ttm_bo_dirty_policy_state
+ttm_bo_dirty_policy_vmwgfx(struct ttm_bo_dirty_policy_state state,
 			   pgoff_t num_pages, pgoff_t dirtied)
 {
-	const struct ttm_bo_dirty_rules *rules = ttm_bo_dirty_rules(policy);
 	/* In 64 bits: pages times percent cannot overflow for any BO. */
 	u64 share = (u64)dirtied * 100;
-	u64 size = num_pages;
+	u64 limit = (u64)num_pages * VMWGFX_PERCENT;
 	bool other;
 
 	if (state.method == TTM_BO_DIRTY_MKWRITE)
-		other = share >= size * rules->dense_percent;
+		other = share >= limit;
 	else
-		other = share < size * rules->sparse_percent;
+		other = share < limit;
 
 	if (!other) {
 		state.streak = 0;
 		return state;
 	}
-
-	if (++state.streak < rules->streak)
+	if (++state.streak < VMWGFX_STREAK)
 		return state;
+	return ttm_bo_dirty_switch_to(state, ttm_bo_dirty_other(state.method));
+}
 
-	state.method = state.method == TTM_BO_DIRTY_MKWRITE ?
-		TTM_BO_DIRTY_PAGETABLE : TTM_BO_DIRTY_MKWRITE;
-	state.streak = 0;
+/* @a times @b, or U64_MAX if that does not fit. */
+static u64 ttm_bo_dirty_mul_sat(u64 a, u64 b)
+{
+	u64 r;
+
+	return check_mul_overflow(a, b, &r) ? U64_MAX : r;
+}
+
+static struct ttm_bo_dirty_policy_state
+ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
+			 pgoff_t num_pages, pgoff_t dirtied,
+			 const struct ttm_bo_dirty_costs *costs)
+{
+	u64 mkwrite, pagetable, cur, other;
+
+	/* Three quarters of the weight on this scan: phases show quickly. */
+	state.dirtied_x16 = (state.dirtied_x16 +
+			     ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
+
+	/* Both in ns times 16, saturating for absurd sizes or costs. */
+	mkwrite = ttm_bo_dirty_mul_sat(state.dirtied_x16,
+				       (u64)costs->fault_ns + costs->pte_ns);
+	pagetable = ttm_bo_dirty_mul_sat((u64)num_pages * 16, costs->pte_ns);
+	cur = state.method == TTM_BO_DIRTY_MKWRITE ? mkwrite : pagetable;
+	other = state.method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
+
+	if (other <= cur / 2) {
+		state = ttm_bo_dirty_switch_to(state,
+					       ttm_bo_dirty_other(state.method));
+	} else if (other <= cur - cur / 5) {
+		if (++state.streak >= 2)
+			state = ttm_bo_dirty_switch_to(state,
+						       ttm_bo_dirty_other(state.method));
+	} else {
+		state.streak = 0;
+	}
+
+	if ((u64)dirtied * 16 >= (u64)num_pages * 15)
+		state.dense_scans++;
+	else
+		state.dense_scans = 0;
+	if (state.method == TTM_BO_DIRTY_PAGETABLE &&
+	    state.dense_scans >= TTM_BO_DIRTY_DENSE_SCANS)
+		state.full_left = TTM_BO_DIRTY_FULL_SCANS;
 	return state;
+}
+
+/**
+ * ttm_bo_dirty_policy_update - feed one scan to a policy
+ * @policy: %TTM_BO_DIRTY_AUTO or %TTM_BO_DIRTY_AUTO_VMWGFX.
+ * @state: what the policy remembers of the BO.
+ * @num_pages: size of the BO in pages.
+ * @dirtied: pages the scan found written.
+ * @costs: measured costs; only AUTO uses them.
+ *
+ * Not called for the scans that report every page without looking.
+ *
+ * Return: the new state; its method differs from @state's when the policy
+ * decides to switch, and its streak then starts again from zero. A
+ * non-zero full_left asks for that many scans reported whole.
+ */
+struct ttm_bo_dirty_policy_state
+ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
+			   struct ttm_bo_dirty_policy_state state,
+			   pgoff_t num_pages, pgoff_t dirtied,
+			   const struct ttm_bo_dirty_costs *costs)
+{
+	if (policy == TTM_BO_DIRTY_AUTO_VMWGFX)
+		return ttm_bo_dirty_policy_vmwgfx(state, num_pages, dirtied);
+	return ttm_bo_dirty_policy_auto(state, num_pages, dirtied, costs);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_policy_update);

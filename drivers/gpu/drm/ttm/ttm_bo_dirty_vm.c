@@ -7,6 +7,7 @@
  */
 
 #include <linux/dma-resv.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/pfn_t.h>
 
@@ -145,6 +146,7 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	pgoff_t num_prefault = TTM_BO_VM_NUM_PREFAULT;
 	pgprot_t prot;
 	vm_fault_t ret;
+	u64 t0 = 0;
 	bool huge;
 
 	ret = ttm_bo_vm_reserve(bo, vmf);
@@ -161,6 +163,7 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	} else if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE) {
 		prot = vm_get_page_prot(vma->vm_flags);
 	} else if (vmf->flags & FAULT_FLAG_WRITE) {
+		t0 = ktime_get_ns();
 		ttm_bo_dirty_record_write(dirty, ttm_bo_dirty_vm_page(vmf, bo));
 		prot = vm_get_page_prot(vma->vm_flags);
 		num_prefault = 1;
@@ -172,6 +175,8 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	/* MKWRITE records pages one by one: no huge entries for it. */
 	huge = !dirty || dirty->policy.method == TTM_BO_DIRTY_PAGETABLE;
 	ret = ttm_bo_dirty_vm_insert(vmf, bo, prot, num_prefault, huge);
+	if (t0 && !(ret & VM_FAULT_ERROR))
+		ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);
 	if (ttm_bo_dirty_vm_unlocked(ret, vmf))
 		return ret;
 out_unlock:
@@ -202,6 +207,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 	unsigned int flags = vmf->flags;
 	unsigned long pfn;
 	vm_fault_t ret;
+	u64 t0;
 	int idx;
 
 	/*
@@ -229,6 +235,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		goto out_unlock;
 	}
 
+	t0 = ktime_get_ns();
 	ttm_bo_dirty_record_write(bo->dirty, page);
 	/*
 	 * The PTE may have been zapped (by a move) while we waited for the
@@ -242,6 +249,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		pfn = ttm_bo_dirty_vm_pfn(bo, page);
 		ret = vmf_insert_mixed_mkwrite(vma, vmf->address,
 					       __pfn_to_pfn_t(pfn, PFN_SPECIAL));
+		ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);
 	}
 	drm_dev_exit(idx);
 out_unlock:

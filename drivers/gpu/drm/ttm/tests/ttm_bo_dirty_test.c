@@ -193,56 +193,71 @@ struct ttm_bo_dirty_policy_case {
 	const char *name;
 	enum ttm_bo_dirty_method policy;
 	pgoff_t num_pages;
+	struct ttm_bo_dirty_costs costs;
 	enum ttm_bo_dirty_method start;
+	pgoff_t start_dirtied;	/* the moving average to start from */
 	unsigned int scans;
 	pgoff_t dirtied[MAX_SCANS];
 	enum ttm_bo_dirty_method after[MAX_SCANS];
+	unsigned int full_left;	/* after the last scan */
 };
 
 #define MK TTM_BO_DIRTY_MKWRITE
 #define PT TTM_BO_DIRTY_PAGETABLE
+/* A fault a hundred PTEs: a PAGETABLE scan of 1000 pages is 20 us. */
+#define COSTS		{ .fault_ns = 2000, .pte_ns = 20 }
 
 static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
-	{ "dense_twice_switches_to_pagetable", AUTO, 1000, MK, 2,
-	  { 500, 500 }, { MK, PT } },
-	{ "dense_once_does_not_switch", AUTO, 1000, MK, 3,
-	  { 500, 10, 500 }, { MK, MK, MK } },
-	{ "exactly_the_dense_threshold_counts", AUTO, 1000, MK, 2,
-	  { 200, 200 }, { MK, PT } },
-	{ "just_below_the_dense_threshold_stays", AUTO, 1000, MK, 3,
-	  { 199, 199, 199 }, { MK, MK, MK } },
-	{ "sparse_twice_switches_to_mkwrite", AUTO, 1000, PT, 2,
-	  { 10, 10 }, { PT, MK } },
-	{ "idle_twice_switches_to_mkwrite", AUTO, 1000, PT, 2,
-	  { 0, 0 }, { PT, MK } },
-	{ "exactly_the_sparse_threshold_stays", AUTO, 1000, PT, 3,
-	  { 50, 50, 50 }, { PT, PT, PT } },
-	{ "between_thresholds_never_switches_from_mkwrite", AUTO, 1000, MK, 4,
-	  { 100, 100, 100, 100 }, { MK, MK, MK, MK } },
-	{ "between_thresholds_never_switches_from_pagetable", AUTO, 1000, PT, 4,
-	  { 100, 100, 100, 100 }, { PT, PT, PT, PT } },
-	{ "phase_change_switches_back_and_forth", AUTO, 1000, MK, 6,
-	  { 900, 900, 1, 1, 900, 900 }, { MK, PT, PT, MK, MK, PT } },
-	{ "huge_bo_does_not_overflow", AUTO, (pgoff_t)1 << 40, MK, 2,
-	  { (pgoff_t)1 << 40, (pgoff_t)1 << 40 }, { MK, PT } },
+	/* AUTO weighs a fault per written page against a walk of all */
+	{ "dense_switches_to_pagetable_at_once", AUTO, 1000, COSTS, MK, 0,
+	  1, { 500 }, { PT } },
+	{ "sparse_switches_to_mkwrite_at_once", AUTO, 1000, COSTS, PT, 0,
+	  1, { 1 }, { MK } },
+	/* 7 pages: 14 us against 20, a saving of a fifth but not a half */
+	{ "saving_a_fifth_takes_two_scans", AUTO, 1000, COSTS, PT, 7,
+	  2, { 7, 7 }, { PT, MK } },
+	{ "saving_less_never_switches", AUTO, 1000, COSTS, PT, 9,
+	  4, { 9, 9, 9, 9 }, { PT, PT, PT, PT } },
+	/* Faults as cheap as PTEs: 30% written is cheaper by fault */
+	{ "cheap_faults_favour_mkwrite", AUTO, 1000,
+	  { .fault_ns = 20, .pte_ns = 20 }, PT, 300,
+	  2, { 300, 300 }, { PT, MK } },
+	/* Faults a thousand PTEs: 10% written is cheaper by walking */
+	{ "costly_faults_favour_pagetable", AUTO, 1000,
+	  { .fault_ns = 20000, .pte_ns = 20 }, MK, 100,
+	  1, { 100 }, { PT } },
+	/* The average follows a new phase within a few scans */
+	{ "phase_change_follows", AUTO, 1000, COSTS, MK, 0,
+	  6, { 900, 1, 1, 1, 1, 900 }, { PT, PT, PT, PT, MK, PT } },
+	/* Three nearly whole scans in a row: report whole, seven times */
+	{ "dense_thrice_reports_whole", AUTO, 1000, COSTS, PT, 0,
+	  3, { 1000, 940, 1000 }, { PT, PT, PT }, 7 },
+	{ "dense_needs_three_in_a_row", AUTO, 1000, COSTS, PT, 0,
+	  4, { 1000, 1000, 900, 1000 }, { PT, PT, PT, PT }, 0 },
+	{ "huge_bo_does_not_overflow", AUTO, (pgoff_t)1 << 40, COSTS, MK, 0,
+	  1, { (pgoff_t)1 << 40 }, { PT } },
 	/* vmwgfx: one threshold, 10% both ways, on the third scan */
-	{ "vmwgfx_dense_thrice_switches", VMW, 1000, MK, 3,
-	  { 100, 100, 100 }, { MK, MK, PT } },
-	{ "vmwgfx_dense_twice_stays", VMW, 1000, MK, 3,
-	  { 500, 500, 99 }, { MK, MK, MK } },
-	{ "vmwgfx_sparse_thrice_switches", VMW, 1000, PT, 3,
-	  { 99, 99, 99 }, { PT, PT, MK } },
-	{ "vmwgfx_at_threshold_stays_pagetable", VMW, 1000, PT, 4,
-	  { 100, 100, 100, 100 }, { PT, PT, PT, PT } },
-	/* No band: a steady 10% flips MKWRITE to PAGETABLE and stays */
-	{ "vmwgfx_phase_change_is_slower", VMW, 1000, MK, 6,
-	  { 900, 900, 900, 1, 1, 1 }, { MK, MK, PT, PT, PT, MK } },
+	{ "vmwgfx_dense_thrice_switches", VMW, 1000, COSTS, MK, 0,
+	  3, { 100, 100, 100 }, { MK, MK, PT } },
+	{ "vmwgfx_dense_twice_stays", VMW, 1000, COSTS, MK, 0,
+	  3, { 500, 500, 99 }, { MK, MK, MK } },
+	{ "vmwgfx_sparse_thrice_switches", VMW, 1000, COSTS, PT, 0,
+	  3, { 99, 99, 99 }, { PT, PT, MK } },
+	{ "vmwgfx_at_threshold_stays_pagetable", VMW, 1000, COSTS, PT, 0,
+	  4, { 100, 100, 100, 100 }, { PT, PT, PT, PT } },
+	{ "saturated_costs_do_not_switch", AUTO, (pgoff_t)1 << 40,
+	  { .fault_ns = U32_MAX, .pte_ns = U32_MAX }, MK, 0,
+	  1, { (pgoff_t)1 << 40 }, { MK } },
+	{ "vmwgfx_ignores_costs", VMW, 1000,
+	  { .fault_ns = 20000, .pte_ns = 20 }, MK, 0,
+	  2, { 99, 99 }, { MK, MK } },
 };
 
 #undef MK
 #undef PT
 #undef AUTO
 #undef VMW
+#undef COSTS
 
 static void policy_case_desc(const struct ttm_bo_dirty_policy_case *t,
 			     char *desc)
@@ -256,19 +271,24 @@ KUNIT_ARRAY_PARAM(ttm_bo_dirty_policy, ttm_bo_dirty_policy_cases,
 static void ttm_bo_dirty_test_policy(struct kunit *test)
 {
 	const struct ttm_bo_dirty_policy_case *t = test->param_value;
-	struct ttm_bo_dirty_policy_state state = { .method = t->start };
+	struct ttm_bo_dirty_policy_state state = {
+		.method = t->start,
+		.dirtied_x16 = (u64)t->start_dirtied * 16,
+	};
 	unsigned int i;
 
 	for (i = 0; i < t->scans; i++) {
 		enum ttm_bo_dirty_method before = state.method;
 
 		state = ttm_bo_dirty_policy_update(t->policy, state,
-						   t->num_pages, t->dirtied[i]);
+						   t->num_pages, t->dirtied[i],
+						   &t->costs);
 		KUNIT_EXPECT_EQ_MSG(test, state.method, t->after[i],
 				    "after scan %u", i);
 		if (state.method != before)
 			KUNIT_EXPECT_EQ(test, state.streak, 0U);
 	}
+	KUNIT_EXPECT_EQ(test, state.full_left, t->full_left);
 }
 
 static struct kunit_case ttm_bo_dirty_test_cases[] = {

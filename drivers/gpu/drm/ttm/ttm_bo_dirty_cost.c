@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * What write tracking costs on the running system, measured as it runs:
+ * the time a recording write fault takes and the time a scan spends per
+ * PTE. The AUTO policy weighs one against the other.
+ *
+ * One estimate for the whole system, a moving average that every BO feeds.
+ * The updates race (a load, then a store); a lost sample is harmless, and
+ * no lock is worth taking in a fault handler for it.
+ */
+
+#include <linux/atomic.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+
+#include <drm/ttm/ttm_bo_dirty.h>
+
+#include "ttm_bo_dirty_internal.h"
+
+/*
+ * The fault handler sees only its own part of a fault. The exception
+ * entry and exit and the core's fault path around it cost about as much
+ * again, so the handler time is counted twice.
+ */
+#define TTM_BO_DIRTY_FAULT_SCALE	2
+/*
+ * A scan has fixed costs (the mmu notifier, the TLB flush, the walk of
+ * the upper levels) that would make small scans look expensive per PTE:
+ * only scans of at least a page table's worth are sampled.
+ */
+#define TTM_BO_DIRTY_MIN_SAMPLE_PTES	512
+/* Before any sample: a fault about a hundred times a PTE. */
+#define TTM_BO_DIRTY_FAULT_NS_INIT	2000
+#define TTM_BO_DIRTY_PTE_NS_INIT	20
+
+static atomic_t ttm_bo_dirty_fault_ns = ATOMIC_INIT(TTM_BO_DIRTY_FAULT_NS_INIT);
+static atomic_t ttm_bo_dirty_pte_ns = ATOMIC_INIT(TTM_BO_DIRTY_PTE_NS_INIT);
+
+/* Move the average a quarter of the way towards @sample, at least 1 ns. */
+static void ttm_bo_dirty_cost_sample(atomic_t *avg, u64 sample)
+{
+	s64 old = atomic_read(avg);
+	s64 new = old + ((s64)min_t(u64, sample, S32_MAX) - old) / 4;
+
+	atomic_set(avg, max_t(s64, new, 1));
+}
+
+/**
+ * ttm_bo_dirty_cost_fault - note the time a recording fault took
+ * @handler_ns: time spent in the fault handler, reservation held.
+ */
+void ttm_bo_dirty_cost_fault(u64 handler_ns)
+{
+	ttm_bo_dirty_cost_sample(&ttm_bo_dirty_fault_ns,
+				 handler_ns * TTM_BO_DIRTY_FAULT_SCALE);
+}
+
+/**
+ * ttm_bo_dirty_cost_scan - note the time a scan took
+ * @ptes: pages of the range the scan walked.
+ * @ns: time the walk took.
+ */
+void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
+{
+	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES)
+		ttm_bo_dirty_cost_sample(&ttm_bo_dirty_pte_ns,
+					 div64_u64(ns, ptes));
+}
+
+/**
+ * ttm_bo_dirty_costs_get - the current estimates
+ * @costs: filled in.
+ */
+void ttm_bo_dirty_costs_get(struct ttm_bo_dirty_costs *costs)
+{
+	costs->fault_ns = atomic_read(&ttm_bo_dirty_fault_ns);
+	costs->pte_ns = atomic_read(&ttm_bo_dirty_pte_ns);
+}
+EXPORT_SYMBOL(ttm_bo_dirty_costs_get);
