@@ -67,7 +67,10 @@ extern "C" {
  * How a sync finds what the CPU wrote since the previous one.
  *
  * VTTM_METHOD_AUTO: the kernel picks MKWRITE or PAGETABLE from the BO's
- * size and observed writes, and switches while the BO is mapped.
+ * size, observed writes and measured costs, and switches while the BO is
+ * mapped. When nearly every page is written between syncs, several syncs
+ * in a row, it reports the whole BO for a few syncs without looking,
+ * written or not (&drm_vttm_gem_info.full_scans counts them).
  * VTTM_METHOD_MKWRITE: pages are mapped read-only and recorded at their
  * first write fault.
  * VTTM_METHOD_PAGETABLE: pages are mapped writable and a sync collects the
@@ -222,6 +225,12 @@ struct drm_vttm_gem_info {
 	__u64 switches;
 	/** @pages_reported: Out: pages the scans found written, summed. */
 	__u64 pages_reported;
+	/**
+	 * @full_scans: Out: scans that reported every page without looking:
+	 * AUTO does so for a while when nearly every page is written between
+	 * syncs, where looking costs more than copying it all.
+	 */
+	__u64 full_scans;
 };
 
 /**

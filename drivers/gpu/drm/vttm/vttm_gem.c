@@ -129,6 +129,7 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 	args->faults = stats.faults;
 	args->switches = stats.switches;
 	args->pages_reported = stats.pages_reported;
+	args->full_scans = stats.full_scans;
 out_put:
 	drm_gem_object_put(obj);
 	return ret;
