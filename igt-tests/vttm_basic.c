@@ -2018,7 +2018,7 @@ igt_main
 	igt_subtest("move-rejects-flags-and-padding")
 		test_move_bad_flags(fd);
 
-	igt_describe("GEM_MOVE gives ENOMEM for a BO larger than all device memory, evicting nothing.");
+	igt_describe("GEM_MOVE: ENOMEM, evicting nothing, for a BO larger than device memory.");
 	igt_subtest("move-rejects-a-bo-larger-than-device-memory")
 		test_move_too_big(fd);
 

@@ -37,16 +37,24 @@ struct config {
 	uint32_t method;
 	uint32_t active;	/* the method a new BO starts with */
 	uint64_t npages;
+	bool whole_when_dense;	/* reports whole after dense scans */
 };
 
 static const struct config configs[] = {
-	{ "mkwrite", VTTM_METHOD_MKWRITE, VTTM_METHOD_MKWRITE, BO_PAGES },
-	{ "pagetable", VTTM_METHOD_PAGETABLE, VTTM_METHOD_PAGETABLE, BO_PAGES },
-	{ "auto", VTTM_METHOD_AUTO, VTTM_METHOD_PAGETABLE, BO_PAGES },
-	{ "auto-large", VTTM_METHOD_AUTO, VTTM_METHOD_MKWRITE, LARGE_PAGES },
+	{ "mkwrite", VTTM_METHOD_MKWRITE, VTTM_METHOD_MKWRITE, BO_PAGES,
+	  false },
+	{ "pagetable", VTTM_METHOD_PAGETABLE, VTTM_METHOD_PAGETABLE, BO_PAGES,
+	  false },
+	{ "auto", VTTM_METHOD_AUTO, VTTM_METHOD_PAGETABLE, BO_PAGES, true },
+	{ "auto-large", VTTM_METHOD_AUTO, VTTM_METHOD_MKWRITE, LARGE_PAGES,
+	  true },
 	{ "auto-vmwgfx", VTTM_METHOD_AUTO_VMWGFX, VTTM_METHOD_PAGETABLE,
-	  BO_PAGES },
+	  BO_PAGES, false },
 };
+
+/* AUTO: dense scans in a row before it reports whole, and for how many. */
+#define DENSE_SCANS	3
+#define WHOLE_SCANS	7
 
 /* ------------------------------------------------------------------ */
 /* Patterns, bitmaps and checks                                       */
@@ -309,13 +317,47 @@ static void test_every_page(int fd, const struct config *c)
 	struct bo bo;
 
 	bo_create(fd, &bo, c);
-	for (unsigned int round = 0; round < 3; round++) {
+	/* Fewer rounds than make AUTO stop looking: see test_dense(). */
+	for (unsigned int round = 0; round < DENSE_SCANS - 1; round++) {
 		for (uint64_t p = 0; p < bo.npages; p++)
 			write_page(bo.map, p, 0x4000 + round);
 		sync_expect(fd, bo.handle, bo.npages, NULL);
 		assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	}
 	sync_expect_nothing(fd, bo.handle, bo.npages);
+	bo_destroy(fd, &bo);
+}
+
+/*
+ * Every page written, sync after sync. Forced methods keep reporting
+ * exactly. AUTO, after DENSE_SCANS such syncs, reports every page for
+ * WHOLE_SCANS syncs without looking, written or not (over-reporting,
+ * never losing), then looks again and is exact.
+ */
+static void test_dense(int fd, const struct config *c)
+{
+	struct drm_vttm_gem_info before, after;
+	uint64_t page = c->npages / 3;
+	struct bo bo;
+
+	bo_create(fd, &bo, c);
+	vttm_gem_info(fd, bo.handle, &before);
+	for (unsigned int round = 0; round < DENSE_SCANS; round++) {
+		for (uint64_t p = 0; p < bo.npages; p++)
+			write_page(bo.map, p, 0x4100 + round);
+		sync_expect(fd, bo.handle, bo.npages, NULL);
+	}
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+
+	for (unsigned int i = 0; c->whole_when_dense && i < WHOLE_SCANS; i++)
+		sync_expect(fd, bo.handle, bo.npages, NULL);
+	vttm_gem_info(fd, bo.handle, &after);
+	igt_assert_eq_u64(after.full_scans - before.full_scans,
+			  c->whole_when_dense ? WHOLE_SCANS : 0);
+
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+	write_and_sync(fd, &bo, &page, 1, 0x4200);
+	assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	bo_destroy(fd, &bo);
 }
 
@@ -1131,6 +1173,19 @@ static void sync_and_move(int fd, struct bo *bo, unsigned int iter)
 						 VTTM_PLACEMENT_DEVICE);
 }
 
+/*
+ * After writes the test cannot count, wait for a sync that copies nothing:
+ * at once, or for AUTO once it looks again after reporting whole.
+ */
+static void sync_until_nothing(int fd, struct bo *bo, const struct config *c)
+{
+	unsigned int tries = c->whole_when_dense ? WHOLE_SCANS + 1 : 1;
+
+	while (--tries && vttm_gem_sync(fd, bo->handle))
+		;
+	sync_expect_nothing(fd, bo->handle, bo->npages);
+}
+
 static void test_moves_under_writers(int fd, const struct config *c)
 {
 	uint64_t page = c->npages - 1;
@@ -1145,7 +1200,7 @@ static void test_moves_under_writers(int fd, const struct config *c)
 			  iter % 2 ? VTTM_PLACEMENT_DEVICE :
 				     VTTM_PLACEMENT_SYSTEM);
 
-	sync_expect_nothing(fd, bo.handle, bo.npages);
+	sync_until_nothing(fd, &bo, c);
 	write_and_sync(fd, &bo, &page, 1, 0xd100);
 	bo_destroy(fd, &bo);
 }
@@ -1422,6 +1477,9 @@ static const struct {
 	{ "every-page-written-copies-every-page",
 	  "Every page written: every page copied, then nothing.",
 	  test_every_page },
+	{ "dense-writes-report-whole-then-look-again",
+	  "Every page written each time: AUTO reports whole for a while.",
+	  test_dense },
 	{ "first-and-last-page-copy-exactly",
 	  "The first and the last page are tracked like any other.",
 	  test_first_and_last },
