@@ -1360,26 +1360,6 @@ static void test_none_copies_everything(int fd)
 
 #define HUGE_SIZE	(2u << 20)
 
-/* Map @size bytes of @handle at a 2 MiB aligned address. */
-static uint8_t *mmap_huge_aligned(int fd, uint32_t handle, uint64_t size)
-{
-	uint64_t offset = vttm_gem_mmap_offset(fd, handle);
-	uint8_t *area, *aligned;
-
-	area = mmap(NULL, size + HUGE_SIZE, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	igt_assert(area != MAP_FAILED);
-	aligned = (uint8_t *)(((uintptr_t)area + HUGE_SIZE - 1) &
-			      ~(uintptr_t)(HUGE_SIZE - 1));
-	igt_assert(mmap(aligned, size, PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_FIXED, fd, offset) == aligned);
-	if (aligned > area)
-		munmap(area, aligned - area);
-	munmap(aligned + size, area + HUGE_SIZE - aligned);
-
-	return aligned;
-}
-
 /* Set the bits of the 2 MiB blocks holding @pages. */
 static void want_blocks(uint8_t *want, const uint64_t *pages,
 			unsigned int count)
@@ -1395,8 +1375,9 @@ static void want_blocks(uint8_t *want, const uint64_t *pages,
 }
 
 /*
- * A 4 MiB BO in device memory, mapped 2 MiB aligned, is mapped with huge
- * entries while it has no per-page write faults to take: reading all of it
+ * A 4 MiB BO in device memory gets a 2 MiB aligned address from mmap() and
+ * is mapped with huge entries while it has no per-page write faults to
+ * take: reading all of it
  * costs one fault per 2 MiB, and PAGETABLE reports a write as the whole
  * 2 MiB its entry maps. A switch to MKWRITE write-protects the huge
  * entries; a write then splits its entry and is tracked exactly. Splitting
@@ -1418,7 +1399,9 @@ static void test_huge_mappings(int fd)
 	bo.size = size;
 	bo.handle = vttm_gem_create_method(fd, size, VTTM_METHOD_PAGETABLE);
 	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
-	bo.map = mmap_huge_aligned(fd, bo.handle, size);
+	bo.map = vttm_gem_mmap(fd, bo.handle, size, PROT_READ | PROT_WRITE);
+	igt_assert_f(!((uintptr_t)bo.map & (HUGE_SIZE - 1)),
+		     "mapping at %p is not 2 MiB aligned\n", bo.map);
 
 	faults = minor_faults();
 	igt_assert_eq_u64(read_all(&bo), 0);

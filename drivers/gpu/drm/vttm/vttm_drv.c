@@ -8,7 +8,9 @@
  * hangs a render-capable DRM device on it.
  */
 
+#include <linux/compat.h>
 #include <linux/device.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 
@@ -18,6 +20,7 @@
 #include <drm/drm_gem_ttm_helper.h>
 #include <drm/drm_ioctl.h>
 #include <drm/drm_prime.h>
+#include <drm/drm_vma_manager.h>
 #include <drm/vttm_drm.h>
 
 #include "vttm_drv.h"
@@ -43,7 +46,50 @@ static const struct drm_ioctl_desc vttm_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 };
 
-DEFINE_DRM_GEM_FOPS(vttm_fops);
+/*
+ * Place a mapping of 2 MiB or more so that each 2 MiB aligned part of its
+ * BO lands at a 2 MiB aligned address, where device memory can be mapped
+ * with huge entries. MAP_FIXED, small mappings and 32-bit callers get the
+ * default placement.
+ */
+static unsigned long vttm_get_unmapped_area(struct file *file,
+					    unsigned long addr,
+					    unsigned long len,
+					    unsigned long pgoff,
+					    unsigned long flags)
+{
+	struct drm_file *priv = file->private_data;
+	struct drm_vma_offset_manager *mgr = priv->minor->dev->vma_offset_manager;
+	struct drm_vma_offset_node *node;
+	unsigned long off = 0, ret;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) || flags & MAP_FIXED ||
+	    len < PMD_SIZE || len > TASK_SIZE - PMD_SIZE ||
+	    in_compat_syscall())
+		goto out_default;
+
+	/* Where in its BO the mapping starts decides the alignment. */
+	drm_vma_offset_lock_lookup(mgr);
+	node = drm_vma_offset_lookup_locked(mgr, pgoff, len >> PAGE_SHIFT);
+	if (node)
+		off = (pgoff - drm_vma_node_start(node)) << PAGE_SHIFT;
+	drm_vma_offset_unlock_lookup(mgr);
+
+	ret = current->mm->get_unmapped_area(file, addr, len + PMD_SIZE, pgoff,
+					     flags);
+	if (IS_ERR_VALUE(ret))
+		goto out_default;
+	return ret + ((off - ret) & (PMD_SIZE - 1));
+
+out_default:
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+}
+
+static const struct file_operations vttm_fops = {
+	.owner = THIS_MODULE,
+	DRM_GEM_FOPS,
+	.get_unmapped_area = vttm_get_unmapped_area,
+};
 
 /*
  * PRIME: drm_gem_prime_import() hands back our own GEM object for a
