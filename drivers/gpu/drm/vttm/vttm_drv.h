@@ -119,7 +119,7 @@ int vttm_vram_io_mem_reserve(struct ttm_device *bdev,
 			     struct ttm_resource *mem);
 unsigned long vttm_vram_io_mem_pfn(struct ttm_buffer_object *tbo,
 				   unsigned long page_offset);
-void *vttm_vram_vaddr(struct ttm_buffer_object *tbo);
+struct page *vttm_vram_bo_page(struct ttm_buffer_object *tbo, pgoff_t page);
 int vttm_vram_access_memory(struct ttm_buffer_object *tbo,
 			    unsigned long offset, void *buf, int len,
 			    int write);

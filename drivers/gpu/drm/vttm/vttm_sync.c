@@ -25,8 +25,6 @@
 
 /* Bytes a device read copies, or faults in, at a time. */
 #define VTTM_READ_CHUNK		SZ_64K
-/* Pages of device memory a sync copies between two chances to resched. */
-#define VTTM_COPY_PAGES		(SZ_2M >> PAGE_SHIFT)
 
 /**
  * vttm_bo_sync_pages() - copy a range of pages into the device copy
@@ -36,9 +34,10 @@
  * @copied: NULL, or a sync bitmap in the uAPI layout in which to record
  *	the pages copied
  *
- * System pages are read one by one with kmap_local_page() rather than
- * through a vmap of the whole BO: a range of a few pages then costs no
- * vmalloc space and no TLB flush, and the loop is the same for any range.
+ * Pages are read one by one with kmap_local_page(), in either placement,
+ * rather than through a vmap of the whole BO: a range of a few pages then
+ * costs no vmalloc space and no TLB flush, and the loop is the same for
+ * any range.
  *
  * Return: 0, or a negative errno and nothing copied.
  */
@@ -48,6 +47,7 @@ int vttm_bo_sync_pages(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
 	struct ttm_buffer_object *tbo = &bo->tbo;
 	struct ttm_operation_ctx ctx = { .interruptible = true };
 	pgoff_t num_pages = vttm_bo_num_pages(bo);
+	bool device;
 	pgoff_t i;
 	int ret;
 
@@ -55,39 +55,30 @@ int vttm_bo_sync_pages(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
 	if (first > num_pages || count > num_pages - first)
 		return -EINVAL;
 
-	if (vttm_bo_placement(bo) == VTTM_PLACEMENT_DEVICE) {
-		/* Device memory is mapped linearly in the kernel already. */
-		void *src = vttm_vram_vaddr(tbo);
-
-		for (i = first; i < first + count; i += VTTM_COPY_PAGES) {
-			size_t n = min_t(pgoff_t, first + count - i,
-					 VTTM_COPY_PAGES);
-
-			memcpy(bo->dev_copy + (i << PAGE_SHIFT),
-			       src + (i << PAGE_SHIFT), n << PAGE_SHIFT);
-			cond_resched();
-		}
-		goto out_copied;
+	/*
+	 * A system BO nobody has touched has no pages yet and a swapped-out
+	 * one has them elsewhere; populating gives zeroes in the first case
+	 * and brings the contents back in the second. Device memory is
+	 * always there.
+	 */
+	device = vttm_bo_placement(bo) == VTTM_PLACEMENT_DEVICE;
+	if (!device) {
+		ret = ttm_tt_populate(tbo->bdev, tbo->ttm, &ctx);
+		if (ret)
+			return ret;
 	}
 
-	/*
-	 * A BO nobody has touched has no pages yet and a swapped-out one
-	 * has them elsewhere; populating gives zeroes in the first case and
-	 * brings the contents back in the second.
-	 */
-	ret = ttm_tt_populate(tbo->bdev, tbo->ttm, &ctx);
-	if (ret)
-		return ret;
-
+	/* A page at a time, which emulators, too, copy fastest. */
 	for (i = first; i < first + count; i++) {
-		void *src = kmap_local_page(tbo->ttm->pages[i]);
+		struct page *page = device ? vttm_vram_bo_page(tbo, i) :
+			tbo->ttm->pages[i];
+		void *src = kmap_local_page(page);
 
 		memcpy(bo->dev_copy + (i << PAGE_SHIFT), src, PAGE_SIZE);
 		kunmap_local(src);
 		cond_resched();
 	}
 
-out_copied:
 	if (copied)
 		vttm_sync_bitmap_mark(copied, first, count);
 	atomic64_add(count, &bo->pages_copied);

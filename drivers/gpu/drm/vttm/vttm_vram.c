@@ -191,12 +191,22 @@ unsigned long vttm_vram_io_mem_pfn(struct ttm_buffer_object *tbo,
 }
 
 /**
- * vttm_vram_vaddr() - kernel address of a BO in device-local memory
- * @tbo: the BO, reserved and in device-local memory
+ * vttm_vram_bo_page() - the page backing a page of a BO in device memory
+ * @tbo: the BO, reserved and in device memory
+ * @page: page of the BO
  *
- * Return: the kernel address of the first byte of @tbo.
+ * Return: the struct page of the pool that holds @page of @tbo.
  */
-void *vttm_vram_vaddr(struct ttm_buffer_object *tbo)
+struct page *vttm_vram_bo_page(struct ttm_buffer_object *tbo, pgoff_t page)
+{
+	struct vttm_device *vdev = container_of(tbo->bdev, struct vttm_device,
+						ttm);
+
+	return vttm_vram_page(&vdev->vram, tbo->resource->start + page);
+}
+
+/* The linear kernel mapping of a BO in device memory. */
+static void *vttm_vram_vaddr(struct ttm_buffer_object *tbo)
 {
 	struct vttm_device *vdev = container_of(tbo->bdev, struct vttm_device,
 						ttm);
