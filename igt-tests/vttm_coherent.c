@@ -1443,6 +1443,41 @@ static void test_huge_mappings(int fd)
 	bo_destroy(fd, &bo);
 }
 
+/*
+ * A fault next to a huge entry maps 4 KiB pages up to the end of its own
+ * 2 MiB and no further: TTM's prefault would otherwise take the huge
+ * neighbour for a page table and write PTEs into the BO's memory.
+ */
+static void test_huge_prefault(int fd)
+{
+	const uint64_t npages = 2 * HUGE_SIZE / page_size;
+	const uint64_t size = npages * page_size;
+	const uint64_t per_block = HUGE_SIZE / page_size;
+	uint8_t *zero = alloc_bytes(size, 0);
+	struct bo bo;
+
+	vttm_require_device_mem(fd, size);
+	bo.npages = npages;
+	bo.size = size;
+	bo.handle = vttm_gem_create_method(fd, size, VTTM_METHOD_MKWRITE);
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
+	bo.map = vttm_gem_mmap(fd, bo.handle, size, PROT_READ | PROT_WRITE);
+
+	/* MKWRITE maps 4 KiB pages: the first 2 MiB gets a page table. */
+	igt_assert_eq(bo.map[0], 0);
+	vttm_gem_set_method(fd, bo.handle, VTTM_METHOD_PAGETABLE);
+	/* The second 2 MiB is mapped huge, then its neighbour prefaults. */
+	igt_assert_eq(bo.map[per_block * page_size], 0);
+	igt_assert_eq(bo.map[(per_block - 7) * page_size], 0);
+
+	vttm_assert_bytes_eq(bo.map, zero, size, "mapping");
+	sync_expect_nothing(fd, bo.handle, npages);
+	assert_device_eq(fd, bo.handle, zero, size);
+
+	free(zero);
+	bo_destroy(fd, &bo);
+}
+
 static const struct {
 	const char *name;
 	const char *desc;
@@ -1537,6 +1572,10 @@ igt_main
 	igt_describe("Huge entries: PAGETABLE reports them whole, MKWRITE splits them.");
 	igt_subtest("huge-mappings-report-whole-entries")
 		test_huge_mappings(fd);
+
+	igt_describe("Prefaulting stops at a huge neighbour.");
+	igt_subtest("prefault-stops-at-a-huge-neighbour")
+		test_huge_prefault(fd);
 
 	igt_describe("An untracked BO copies every page on every sync.");
 	igt_subtest("none-copies-every-page")

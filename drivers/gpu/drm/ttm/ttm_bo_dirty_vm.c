@@ -85,12 +85,45 @@ static vm_fault_t ttm_bo_dirty_vm_huge(struct vm_fault *vmf,
 				       __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP),
 				       ttm_io_prot(bo, res, prot), false);
 }
+
+/*
+ * Whether the fault's PMD is (now) a huge entry. TTM's PTE inserts know
+ * nothing of huge entries and would take one for a page table, writing
+ * PTEs into the BO's own memory. Stable while we hold the reservation:
+ * only our huge fault, under it too, makes one.
+ */
+static bool ttm_bo_dirty_vm_pmd_huge(struct vm_fault *vmf)
+{
+	pmd_t pmd;
+
+	if (!vmf->pmd)
+		return false;
+	pmd = READ_ONCE(*vmf->pmd);
+	return pmd_trans_huge(pmd) || pmd_devmap(pmd);
+}
+
+/* Pages from the fault to the end of its PMD. */
+static pgoff_t ttm_bo_dirty_vm_pmd_left(struct vm_fault *vmf)
+{
+	return (HPAGE_PMD_SIZE - (vmf->address & ~HPAGE_PMD_MASK)) >>
+		PAGE_SHIFT;
+}
 #else
 static vm_fault_t ttm_bo_dirty_vm_huge(struct vm_fault *vmf,
 				       struct ttm_buffer_object *bo,
 				       pgprot_t prot)
 {
 	return VM_FAULT_FALLBACK;
+}
+
+static bool ttm_bo_dirty_vm_pmd_huge(struct vm_fault *vmf)
+{
+	return false;
+}
+
+static pgoff_t ttm_bo_dirty_vm_pmd_left(struct vm_fault *vmf)
+{
+	return ULONG_MAX;
 }
 #endif
 
@@ -111,8 +144,21 @@ static vm_fault_t ttm_bo_dirty_vm_insert(struct vm_fault *vmf,
 
 	if (huge)
 		ret = ttm_bo_dirty_vm_huge(vmf, bo, prot);
-	if (ret == VM_FAULT_FALLBACK)
-		ret = ttm_bo_vm_fault_reserved(vmf, prot, num_prefault);
+	if (ret != VM_FAULT_FALLBACK)
+		goto out;
+
+	/*
+	 * Another thread's fault mapped this 2 MiB huge while we waited for
+	 * the reservation: the access just needs retrying. Prefaulting must
+	 * not run into the next PMD either, which may be a huge entry.
+	 */
+	if (ttm_bo_dirty_vm_pmd_huge(vmf))
+		ret = VM_FAULT_NOPAGE;
+	else
+		ret = ttm_bo_vm_fault_reserved(vmf, prot,
+					       min(num_prefault,
+						   ttm_bo_dirty_vm_pmd_left(vmf)));
+out:
 	drm_dev_exit(idx);
 	return ret;
 }
