@@ -64,22 +64,11 @@ static void *alloc_bytes(uint64_t size, int fill)
 	return p;
 }
 
-/* The whole device copy of @handle must equal @want. */
-static void assert_device_eq(int fd, uint32_t handle, const void *want,
-			     uint64_t size)
-{
-	void *got = alloc_bytes(size, 0xa5);
-
-	vttm_device_read(fd, handle, 0, got, size);
-	vttm_assert_bytes_eq(got, want, size, "device copy");
-	free(got);
-}
-
 static void assert_device_zero(int fd, uint32_t handle, uint64_t size)
 {
 	void *zero = alloc_bytes(size, 0);
 
-	assert_device_eq(fd, handle, zero, size);
+	vttm_assert_device_eq(fd, handle, zero, size);
 	free(zero);
 }
 
@@ -278,7 +267,7 @@ static void victim_assert_unchanged(int fd, const struct victim *v)
 	igt_assert_eq_u32(vttm_gem_placement(fd, v->bo.handle), v->placement);
 	vttm_assert_bytes_eq(v->bo.map, v->cpu, v->bo.size, "victim's mapping");
 	assert_counters(fd, v->bo.handle, 1, v->bo.npages);
-	assert_device_eq(fd, v->bo.handle, v->device, v->bo.size);
+	vttm_assert_device_eq(fd, v->bo.handle, v->device, v->bo.size);
 }
 
 /* Moving the victim is not a sync: it changes where it is, nothing else. */
@@ -323,7 +312,7 @@ static void victim_finish(int fd, struct victim *v)
 
 	victim_assert_unchanged(fd, v);
 	copied = sync_expect_at_least(fd, v->bo.handle, v->bo.npages, bits);
-	assert_device_eq(fd, v->bo.handle, v->cpu, v->bo.size);
+	vttm_assert_device_eq(fd, v->bo.handle, v->cpu, v->bo.size);
 	assert_counters(fd, v->bo.handle, 2, v->bo.npages + copied);
 
 	free(bits);
@@ -429,7 +418,7 @@ static void test_render_node(void)
 	bo_create(rfd, &bo, 4);
 	write_pattern(bo.map, 0, bo.size, 0x4e4d0001);
 	sync_expect(rfd, bo.handle, bo.npages, NULL);
-	assert_device_eq(rfd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(rfd, bo.handle, bo.map, bo.size);
 	bo_destroy(rfd, &bo);
 	close(rfd);
 }
@@ -524,7 +513,7 @@ static void test_sync_matches(int fd)
 			     "page %llu missing from the sync bitmap\n",
 			     (unsigned long long)n);
 
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	assert_counters(fd, bo.handle, 1, bo.npages);
 
 	bo_destroy(fd, &bo);
@@ -542,15 +531,15 @@ static void test_stale_until_sync(int fd)
 	assert_device_zero(fd, bo.handle, bo.size);
 
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	first = alloc_bytes(bo.size, 0);
 	memcpy(first, bo.map, bo.size);
 
 	write_pattern(bo.map, 0, bo.size, 0x57a1e002);
-	assert_device_eq(fd, bo.handle, first, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, first, bo.size);
 
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 
 	free(first);
 	bo_destroy(fd, &bo);
@@ -574,7 +563,7 @@ static void test_sync_without_writes(int fd)
 	/* and again once everything is up to date */
 	sync_expect(fd, bo.handle, bo.npages, none);
 	assert_counters(fd, bo.handle, 3, bo.npages);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 
 	free(none);
 	bo_destroy(fd, &bo);
@@ -598,14 +587,14 @@ static void test_sync_exact_pages(int fd)
 	}
 	bits = bits_of(bo.npages, first, ARRAY_SIZE(first));
 	sync_expect(fd, bo.handle, bo.npages, bits);
-	assert_device_eq(fd, bo.handle, want, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, want, bo.size);
 	free(bits);
 
 	write_pages(bo.map, second, ARRAY_SIZE(second), 0xe0002);
 	write_pages(want, second, ARRAY_SIZE(second), 0xe0002);
 	bits = bits_of(bo.npages, second, ARRAY_SIZE(second));
 	sync_expect(fd, bo.handle, bo.npages, bits);
-	assert_device_eq(fd, bo.handle, want, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, want, bo.size);
 	free(bits);
 
 	assert_counters(fd, bo.handle, 2,
@@ -669,7 +658,7 @@ static void test_rewrite_after_sync(int fd)
 		write_pages(bo.map, page, 1, 0x4e770000 + round);
 		copied += sync_expect_at_least(fd, bo.handle, bo.npages,
 					       bits);
-		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+		vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	}
 	assert_counters(fd, bo.handle, 3, copied);
 
@@ -691,7 +680,7 @@ static void test_writes_survive_munmap(int fd)
 	bo.map = NULL;
 
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, want, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, want, bo.size);
 
 	free(want);
 	bo_destroy(fd, &bo);
@@ -718,7 +707,7 @@ static void test_two_mappings(int fd)
 	vttm_assert_bytes_eq(second, want, bo.size, "second mapping");
 
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, want, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, want, bo.size);
 
 	munmap(second, bo.size);
 	free(want);
@@ -940,7 +929,7 @@ static void test_prime_self_import(int fd)
 	/* the BO outlives its dma-buf and is still the same object */
 	close(dmabuf);
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 
 	bo_destroy(fd, &bo);
 }
@@ -986,7 +975,7 @@ static void test_prime_child(int fd)
 	assert_device_zero(fd, bo.handle, bo.size);
 
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, want, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, want, bo.size);
 	assert_counters(fd, bo.handle, 1, bo.npages);
 
 	free(want);
@@ -1019,7 +1008,7 @@ static void test_dma_buf_mmap(int fd)
 	vttm_assert_bytes_eq(bo.map, want, bo.size, "BO mapping");
 	assert_device_zero(fd, bo.handle, bo.size);
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, want, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, want, bo.size);
 
 	free(want);
 	bo_destroy(fd, &bo);
@@ -1219,7 +1208,7 @@ static void test_move_keeps_contents(int fd, uint32_t method)
 
 	/* every page was written, in one placement or the other */
 	sync_expect(fd, bo.handle, npages, NULL);
-	assert_device_eq(fd, bo.handle, want, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, want, bo.size);
 
 	/*
 	 * Writes pending across a move in place, in either placement, are
@@ -1236,7 +1225,7 @@ static void test_move_keeps_contents(int fd, uint32_t method)
 		write_pages(want, again, ARRAY_SIZE(again), 0x30e00010 + to);
 		move_in_place(fd, &bo, to, want);
 		sync_expect(fd, bo.handle, npages, bits);
-		assert_device_eq(fd, bo.handle, want, bo.size);
+		vttm_assert_device_eq(fd, bo.handle, want, bo.size);
 	}
 
 	munmap(second, bo.size);
@@ -1356,7 +1345,7 @@ static void test_eviction_in_info(int fd)
 
 	for (unsigned int i = 0; i < 2; i++) {
 		sync_expect(fd, bo[i].handle, npages, NULL);
-		assert_device_eq(fd, bo[i].handle, want[i], bo[i].size);
+		vttm_assert_device_eq(fd, bo[i].handle, want[i], bo[i].size);
 		free(want[i]);
 		bo_destroy(fd, &bo[i]);
 	}

@@ -103,17 +103,6 @@ static uint64_t prng_next(uint64_t *state)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-/* The whole device copy of @handle must equal @want. */
-static void assert_device_eq(int fd, uint32_t handle, const void *want,
-			     uint64_t size)
-{
-	void *got = alloc_bytes(size, 0xa5);
-
-	vttm_device_read(fd, handle, 0, got, size);
-	vttm_assert_bytes_eq(got, want, size, "device copy");
-	free(got);
-}
-
 /*
  * Sync with a bitmap, pre-filled with the inverse of what is wanted, and
  * check it: with @exact exactly the pages of @want (every page if NULL),
@@ -233,7 +222,7 @@ static void write_and_sync(int fd, struct bo *bo, const uint64_t *pages,
 
 	write_pages(bo->map, NULL, want, pages, count, seed);
 	sync_expect(fd, bo->handle, bo->npages, want);
-	assert_device_eq(fd, bo->handle, bo->map, bo->size);
+	vttm_assert_device_eq(fd, bo->handle, bo->map, bo->size);
 	free(want);
 }
 
@@ -249,7 +238,7 @@ static void test_one_page(int fd, const struct config *c)
 	bo_create(fd, &bo, c);
 	write_and_sync(fd, &bo, &page, 1, 0x1000);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 
 	/* The same page written again is copied again, and alone. */
 	write_and_sync(fd, &bo, &page, 1, 0x1001);
@@ -304,7 +293,7 @@ static void test_contiguous_runs(int fd, const struct config *c)
 	bit_set(want, straddle);
 	bit_set(want, straddle + 1);
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
 	free(want);
@@ -322,7 +311,7 @@ static void test_every_page(int fd, const struct config *c)
 		for (uint64_t p = 0; p < bo.npages; p++)
 			write_page(bo.map, p, 0x4000 + round);
 		sync_expect(fd, bo.handle, bo.npages, NULL);
-		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+		vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	}
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 	bo_destroy(fd, &bo);
@@ -356,7 +345,7 @@ static void test_dense(int fd, const struct config *c)
 			write_page(bo.map, p, 0x4100 + round);
 		sync_expect(fd, bo.handle, bo.npages, NULL);
 	}
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 
 	for (unsigned int i = 0; c->whole_when_dense && i < WHOLE_SCANS; i++)
 		sync_expect(fd, bo.handle, bo.npages, NULL);
@@ -366,7 +355,7 @@ static void test_dense(int fd, const struct config *c)
 
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 	write_and_sync(fd, &bo, &page, 1, 0x4200);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	bo_destroy(fd, &bo);
 }
 
@@ -427,7 +416,7 @@ static void test_first_write_one_fault(int fd, const struct config *c)
 	for (uint64_t p = 0; p < bo.npages; p += 17)
 		bit_set(want, p);
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 
 	free(want);
 	bo_destroy(fd, &bo);
@@ -462,7 +451,7 @@ static void test_reads_only(int fd, const struct config *c)
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 	igt_assert_neq_u64(read_all(&bo), 0);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	bo_destroy(fd, &bo);
 }
 
@@ -483,7 +472,7 @@ static void test_two_mappings(int fd, const struct config *c)
 	bit_set(want, c->npages - 2);
 	igt_assert(!memcmp(bo.map, second, bo.size));
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 
 	/* The same page through both, then each alone. */
 	memset(want, 0, vttm_bitmap_bytes(bo.npages));
@@ -491,7 +480,7 @@ static void test_two_mappings(int fd, const struct config *c)
 	write_page(second, 4, 0x7004);
 	bit_set(want, 4);
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, second, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, second, bo.size);
 
 	for (unsigned int round = 0; round < 2; round++) {
 		uint64_t page = 20 + round;
@@ -500,7 +489,7 @@ static void test_two_mappings(int fd, const struct config *c)
 		memset(want, 0, vttm_bitmap_bytes(bo.npages));
 		bit_set(want, page);
 		sync_expect(fd, bo.handle, bo.npages, want);
-		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+		vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	}
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
@@ -526,7 +515,7 @@ static void sync_expect_after_close(int fd, struct bo *bo, uint32_t method,
 	igt_debug("%s: %llu pages copied\n",
 		  exact ? "mkwrite" : "pagetable",
 		  (unsigned long long)copied);
-	assert_device_eq(fd, bo->handle, bo->map, bo->size);
+	vttm_assert_device_eq(fd, bo->handle, bo->map, bo->size);
 }
 
 static void test_fork_child(int fd, const struct config *c)
@@ -590,7 +579,7 @@ static void test_ro_mapping_between_writers(int fd, const struct config *c)
 		igt_assert(!memcmp(ro, first, size));
 		igt_assert(!memcmp(ro, last, size));
 		sync_expect(fd, handle, c->npages, want);
-		assert_device_eq(fd, handle, ro, size);
+		vttm_assert_device_eq(fd, handle, ro, size);
 	}
 	igt_assert_neq_u64(read_all(&bo), 0);
 	sync_expect_nothing(fd, handle, c->npages);
@@ -632,7 +621,7 @@ static void test_proc_self_mem(int fd, const struct config *c)
 		memset(want, 0, vttm_bitmap_bytes(c->npages));
 		bit_set(want, page);
 		sync_expect(fd, bo.handle, bo.npages, want);
-		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+		vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	}
 
 	/* Part of two pages at once, across the boundary. */
@@ -644,7 +633,7 @@ static void test_proc_self_mem(int fd, const struct config *c)
 	bit_set(want, 10);
 	bit_set(want, 11);
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
 	close(mem);
@@ -748,7 +737,7 @@ static void test_switch_between_syncs(int fd, const struct config *c)
 		}
 		igt_assert_eq_u32(active_method(fd, bo.handle), m);
 		sync_expect(fd, bo.handle, bo.npages, want);
-		assert_device_eq(fd, bo.handle, bo.map, bo.size);
+		vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	}
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
@@ -787,7 +776,7 @@ static void test_dmabuf_mapping(int fd, const struct config *c)
 	write_pages(dmap, shadow, want, first, ARRAY_SIZE(first), 0x11000);
 	vttm_assert_bytes_eq(bo.map, shadow, bo.size, "GEM mapping");
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, shadow, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, shadow, bo.size);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
 	/* Through both at once, to different pages: the union. */
@@ -798,7 +787,7 @@ static void test_dmabuf_mapping(int fd, const struct config *c)
 		    0x11002);
 	vttm_assert_bytes_eq(dmap, shadow, bo.size, "dma-buf mapping");
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, shadow, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, shadow, bo.size);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
 	munmap(dmap, bo.size);
@@ -860,7 +849,7 @@ static void prime_child(int dmabuf, const struct bo *bo,
 	if (r->child_syncs) {
 		/* The parent's writes are the BO's too: one dirty state. */
 		sync_expect(cfd, handle, bo->npages, want);
-		assert_device_eq(cfd, handle, shadow, bo->size);
+		vttm_assert_device_eq(cfd, handle, shadow, bo->size);
 	}
 
 	pipe_post(ready);
@@ -944,7 +933,7 @@ static void test_prime_second_process(int fd, const struct config *c)
 			sync_expect(fd, bo.handle, n, want);
 			sync_expect_nothing(fd, bo.handle, n);
 		}
-		assert_device_eq(fd, bo.handle, shadow, bo.size);
+		vttm_assert_device_eq(fd, bo.handle, shadow, bo.size);
 
 		pipe_post(go[1]);
 		close(go[1]);
@@ -1069,7 +1058,7 @@ static unsigned int run_under_writers(int fd, struct bo *bo,
 			igt_assert_eq_u32(map[writer_word(i, p)], w[i].last[p]);
 		free(w[i].last);
 	}
-	assert_device_eq(fd, bo->handle, bo->map, bo->size);
+	vttm_assert_device_eq(fd, bo->handle, bo->map, bo->size);
 
 	return iter;
 }
@@ -1161,7 +1150,7 @@ static void test_moves_between_syncs(int fd, const struct config *c)
 		}
 		vttm_assert_bytes_eq(bo.map, shadow, bo.size, "mapping");
 		sync_expect(fd, bo.handle, bo.npages, want);
-		assert_device_eq(fd, bo.handle, shadow, bo.size);
+		vttm_assert_device_eq(fd, bo.handle, shadow, bo.size);
 	}
 
 	/* A move on its own dirties nothing. */
@@ -1242,7 +1231,7 @@ static void test_eviction(int fd, const struct config *c)
 	write_random_pages(&bo, shadow, want, &state, 0x13001);
 	vttm_assert_bytes_eq(bo.map, shadow, bo.size, "mapping");
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, shadow, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, shadow, bo.size);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
 	gem_close(fd, filler);
@@ -1293,7 +1282,7 @@ static void test_set_method_bad(int fd, const struct config *c)
 
 	/* The pending write still arrives, exactly. */
 	sync_expect(fd, bo.handle, bo.npages, want);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 
 	free(want);
 	bo_destroy(fd, &bo);
@@ -1325,7 +1314,7 @@ static void test_set_method_on_none(int fd)
 	igt_assert_eq_u32(after.active_method, VTTM_METHOD_NONE);
 
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	bo_destroy(fd, &bo);
 }
 
@@ -1347,11 +1336,11 @@ static void test_none_copies_everything(int fd)
 	sync_expect(fd, bo.handle, bo.npages, NULL);
 	write_page(bo.map, 9, 0xf000);
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	for (uint64_t p = 0; p < bo.npages; p++)
 		write_page(bo.map, p, 0xf001);
 	sync_expect(fd, bo.handle, bo.npages, NULL);
-	assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
 	sync_expect(fd, bo.handle, bo.npages, NULL);
 
 	vttm_gem_info(fd, bo.handle, &info);
@@ -1423,7 +1412,7 @@ static void test_huge_mappings(int fd)
 	write_pages(bo.map, shadow, NULL, &late, 1, 0x14000);
 	want_blocks(want, &late, 1);
 	sync_expect(fd, bo.handle, npages, want);
-	assert_device_eq(fd, bo.handle, shadow, size);
+	vttm_assert_device_eq(fd, bo.handle, shadow, size);
 	sync_expect_nothing(fd, bo.handle, npages);
 
 	/* Splitting the mapping while an entry is dirty loses nothing. */
@@ -1433,7 +1422,7 @@ static void test_huge_mappings(int fd)
 	memset(want, 0, vttm_bitmap_bytes(npages));
 	want_blocks(want, &early, 1);
 	sync_expect(fd, bo.handle, npages, want);
-	assert_device_eq(fd, bo.handle, shadow, size);
+	vttm_assert_device_eq(fd, bo.handle, shadow, size);
 	igt_assert_eq(mprotect(bo.map + 100 * page_size, page_size,
 			       PROT_READ | PROT_WRITE), 0);
 
@@ -1444,7 +1433,7 @@ static void test_huge_mappings(int fd)
 	write_pages(bo.map, shadow, want, &late, 1, 0x14002);
 	write_pages(bo.map, shadow, want, &early, 1, 0x14003);
 	sync_expect(fd, bo.handle, npages, want);
-	assert_device_eq(fd, bo.handle, shadow, size);
+	vttm_assert_device_eq(fd, bo.handle, shadow, size);
 	sync_expect_nothing(fd, bo.handle, npages);
 
 	free(shadow);
@@ -1481,7 +1470,7 @@ static void test_huge_prefault(int fd)
 
 	vttm_assert_bytes_eq(bo.map, zero, size, "mapping");
 	sync_expect_nothing(fd, bo.handle, npages);
-	assert_device_eq(fd, bo.handle, zero, size);
+	vttm_assert_device_eq(fd, bo.handle, zero, size);
 
 	free(zero);
 	bo_destroy(fd, &bo);

@@ -424,6 +424,28 @@ void vttm_assert_bytes_eq(const void *got, const void *want, uint64_t size,
 }
 
 /**
+ * vttm_assert_device_eq:
+ * @fd: vttm DRM fd
+ * @handle: GEM handle
+ * @want: bytes expected
+ * @size: size of the BO in bytes
+ *
+ * Reads back the whole device copy of @handle and fails the subtest unless
+ * it equals @want. The buffer is pre-filled with a pattern no test writes.
+ */
+void vttm_assert_device_eq(int fd, uint32_t handle, const void *want,
+			   uint64_t size)
+{
+	void *got = malloc(size);
+
+	igt_assert(got);
+	memset(got, 0xa5, size);
+	vttm_device_read(fd, handle, 0, got, size);
+	vttm_assert_bytes_eq(got, want, size, "device copy");
+	free(got);
+}
+
+/**
  * vttm_pattern_word:
  * @seed: per-use seed
  * @word: index of the 32-bit word in the BO

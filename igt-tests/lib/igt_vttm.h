@@ -56,6 +56,8 @@ void vttm_require_device_mem(int fd, uint64_t size);
 uint32_t vttm_pattern_word(uint32_t seed, uint64_t word);
 void vttm_assert_bytes_eq(const void *got, const void *want, uint64_t size,
 			  const char *what);
+void vttm_assert_device_eq(int fd, uint32_t handle, const void *want,
+			   uint64_t size);
 
 /* Bytes of a sync bitmap for @npages pages: one bit each, rounded up. */
 static inline uint64_t vttm_bitmap_bytes(uint64_t npages)
