@@ -38,11 +38,12 @@ BENCH_PROG := build/bench/vttm_bench
 
 bench-prog: $(BENCH_PROG)
 
-$(BENCH_PROG): tools/bench/vttm_bench.c include/uapi/drm/vttm_drm.h
+$(BENCH_PROG): tools/bench/vttm_bench.c tools/vttm_tool.h \
+		include/uapi/drm/vttm_drm.h
 	@mkdir -p $(@D)
 	gcc -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
 		-Wdeclaration-after-statement -Wstrict-prototypes \
-		-Wmissing-prototypes -Iinclude/uapi/drm \
+		-Wmissing-prototypes -Itools -Iinclude/uapi/drm \
 		$(shell pkg-config --cflags libdrm) -o $@ $< -lpthread
 
 clean:

@@ -10,9 +10,7 @@
  * counters. The last line says whether the device copy matched; the
  * exit status is 0 only if it did.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,9 +25,9 @@
 #include <drm.h>
 
 #include "vttm_drm.h"
+#include "vttm_tool.h"
 
 #define BO_SIZE		(1u << 20)
-#define DRI_DIR		"/dev/dri"
 
 static long page_size;
 
@@ -46,71 +44,6 @@ static int fail(const char *fmt, ...)
 	printf("\n");
 
 	return 1;
-}
-
-/* ioctl() restarted when a signal or a busy driver interrupts it. */
-static int xioctl(int fd, unsigned long request, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-
-	return ret;
-}
-
-/* Whether the DRM node behind @fd is driven by vttm. */
-static bool is_vttm(int fd)
-{
-	char name[16] = "";
-	struct drm_version v = {
-		.name_len = sizeof(name) - 1,
-		.name = name,
-	};
-
-	/* name_len returns the full length, so "vttmfoo" cannot match */
-	return !xioctl(fd, DRM_IOCTL_VERSION, &v) && v.name_len == 4 &&
-	       !memcmp(name, "vttm", 4);
-}
-
-/*
- * Scan /dev/dri for card* and renderD* nodes and return the first one
- * vttm drives, render nodes first (the usual choice for a client that
- * does not modeset). @path receives the node's name.
- */
-static int open_vttm(char *path, size_t len)
-{
-	static const char *const prefixes[] = { "renderD", "card" };
-
-	for (unsigned int p = 0; p < 2; p++) {
-		struct dirent *e;
-		DIR *dir = opendir(DRI_DIR);
-
-		if (!dir)
-			return -1;
-
-		while ((e = readdir(dir))) {
-			int fd;
-
-			if (strncmp(e->d_name, prefixes[p],
-				    strlen(prefixes[p])))
-				continue;
-
-			snprintf(path, len, DRI_DIR "/%s", e->d_name);
-			fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			if (is_vttm(fd)) {
-				closedir(dir);
-				return fd;
-			}
-			close(fd);
-		}
-		closedir(dir);
-	}
-
-	return -1;
 }
 
 /* The pattern: each 32-bit word holds its index mixed with a tag. */

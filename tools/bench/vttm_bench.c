@@ -36,7 +36,6 @@
  * a mismatch is fatal, as the numbers of a method that loses writes
  * mean nothing.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -65,8 +64,8 @@
 #include <drm.h>
 
 #include "vttm_drm.h"
+#include "vttm_tool.h"
 
-#define DRI_DIR		"/dev/dri"
 #define MAX_SIZES	16
 #define READ_CHUNK	(16ul << 20)
 #define PM_SOFT_DIRTY	(1ull << 55)
@@ -297,64 +296,6 @@ static uint64_t rng_next(void)
 static size_t rng_below(size_t n)
 {
 	return rng_next() % n;
-}
-
-/* ioctl() restarted when a signal or a busy driver interrupts it. */
-static int xioctl(int fd, unsigned long request, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-
-	return ret;
-}
-
-static bool is_vttm(int fd)
-{
-	char name[16] = "";
-	struct drm_version v = {
-		.name_len = sizeof(name) - 1,
-		.name = name,
-	};
-
-	return !xioctl(fd, DRM_IOCTL_VERSION, &v) && v.name_len == 4 &&
-	       !memcmp(name, "vttm", 4);
-}
-
-/* The first render node vttm drives, else the first card node. */
-static int open_vttm(void)
-{
-	static const char *const prefixes[] = { "renderD", "card" };
-	char path[300];
-
-	for (unsigned int p = 0; p < ARRAY_LEN(prefixes); p++) {
-		struct dirent *e;
-		DIR *dir = opendir(DRI_DIR);
-
-		if (!dir)
-			return -1;
-		while ((e = readdir(dir))) {
-			int fd;
-
-			if (strncmp(e->d_name, prefixes[p],
-				    strlen(prefixes[p])))
-				continue;
-			snprintf(path, sizeof(path), DRI_DIR "/%s", e->d_name);
-			fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			if (is_vttm(fd)) {
-				closedir(dir);
-				return fd;
-			}
-			close(fd);
-		}
-		closedir(dir);
-	}
-
-	return -1;
 }
 
 /* ---- patterns ---- */
@@ -1405,6 +1346,7 @@ int main(int argc, char **argv)
 	};
 	uint64_t start = mono_ns(), step;
 	struct run run = {};
+	char path[300];
 
 	page_size = sysconf(_SC_PAGESIZE);
 	parse_options(argc, argv, &run.o);
@@ -1412,7 +1354,7 @@ int main(int argc, char **argv)
 	pick_timer(&step);
 
 	if (run.o.methods & kernel_methods) {
-		vttm_fd = open_vttm();
+		vttm_fd = open_vttm(path, sizeof(path));
 		if (vttm_fd < 0)
 			die("no vttm DRM node under " DRI_DIR);
 		if (!xioctl(vttm_fd, DRM_IOCTL_VTTM_GET_PARAM, &gp))
