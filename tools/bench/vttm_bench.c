@@ -9,7 +9,9 @@
  * and then brings the device copy up to date (the sync phase); both are
  * timed separately with CLOCK_MONOTONIC and the medians are reported,
  * along with per-cycle averages of the pages written, the pages copied
- * and the tracking work (faults, scans, switches of method).
+ * and the tracking work (faults, scans, switches of method), and the
+ * mean cost of a cycle: where the pattern changes, the median shows the
+ * steady state and the mean also the cycles a method takes to adapt.
  *
  * Methods:
  *   none, mkwrite, pagetable, auto, vmwgfx  a vttm BO created with that
@@ -947,6 +949,8 @@ static void cell_teardown(struct cell *c)
 struct result {
 	unsigned int cycles;
 	uint64_t median_ns, write_ns, sync_ns;
+	/* the median hides how many cycles a change of pattern costs */
+	uint64_t mean_ns;
 	double pages_written, pages_copied, faults, scans, switches;
 };
 
@@ -981,7 +985,7 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 	struct plan plan = {
 		.pages = xcalloc(c.npages, sizeof(*plan.pages)),
 	};
-	uint64_t written = 0, copied = 0;
+	uint64_t written = 0, copied = 0, sum = 0;
 	struct counters before, after;
 	size_t ring_pos = 0;
 	int err;
@@ -1012,6 +1016,7 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 		if (i < 0)
 			continue;
 		total[i] = t2 - t0;
+		sum += t2 - t0;
 		wr[i] = t1 - t0;
 		sy[i] = t2 - t1;
 		written += plan.count;
@@ -1025,6 +1030,7 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 		    pattern_names[pat]);
 
 	res->cycles = nr;
+	res->mean_ns = sum / nr;
 	res->median_ns = median(total, nr);
 	res->write_ns = median(wr, nr);
 	res->sync_ns = median(sy, nr);
@@ -1231,7 +1237,7 @@ static void print_ratio(uint64_t num, uint64_t den)
 static const char *const csv_columns[] = {
 	"label", "placement", "size_bytes", "pattern", "method", "cycles",
 	"median_ns", "write_ns", "sync_ns", "pages_written", "pages_copied",
-	"faults", "scans", "switches",
+	"faults", "scans", "switches", "mean_ns",
 };
 
 static FILE *open_csv(const char *path)
@@ -1268,8 +1274,10 @@ static void csv_row(struct run *run, enum placement where, uint64_t size,
 	fprintf(f, "%llu,%llu,%llu,", (unsigned long long)r->median_ns,
 		(unsigned long long)r->write_ns,
 		(unsigned long long)r->sync_ns);
-	fprintf(f, "%.2f,%.2f,%.2f,%.2f,%.2f\n", r->pages_written,
+	fprintf(f, "%.2f,%.2f,%.2f,%.2f,%.2f,", r->pages_written,
 		r->pages_copied, r->faults, r->scans, r->switches);
+	/* last, so that readers of the older columns keep working */
+	fprintf(f, "%llu\n", (unsigned long long)r->mean_ns);
 	fflush(f);
 }
 
@@ -1312,7 +1320,8 @@ static void one_cell(struct run *run, const char *sname, uint64_t size,
 	       r.sync_ns / 1e3);
 	print_ratio(r.median_ns, refs->floor_ns);
 	print_ratio(r.median_ns, refs->none_ns);
-	printf(" %9.1f %9.1f %7.2f\n", r.pages_copied, r.faults, r.scans);
+	printf(" %9.1f %9.1f %7.2f %10.1f\n", r.pages_copied, r.faults,
+	       r.scans, r.mean_ns / 1e3);
 
 	if (run->csv)
 		csv_row(run, where, size, pat, m, &r);
@@ -1371,9 +1380,10 @@ int main(int argc, char **argv)
 	else if (step > 10000)
 		printf("vttm_bench: WARNING: clock steps by %llu us, no TSC\n",
 		       (unsigned long long)step / 1000);
-	printf("%-5s %-15s %-9s %-6s %10s %9s %9s %8s %8s %9s %9s %7s\n",
-	       "size", "pattern", "method", "place", "us/cycle", "write",
-	       "sync", "x floor", "x none", "pg copied", "faults", "scans");
+	printf("%-5s %-15s %-9s %-6s %10s %9s %9s %8s %8s %9s %9s %7s %10s\n",
+	       "size", "pattern", "method", "place", "median us", "write",
+	       "sync", "x floor", "x none", "pg copied", "faults", "scans",
+	       "mean us");
 
 	for (unsigned int s = 0; s < run.o.nr_sizes; s++) {
 		for (int p = 0; p < NR_PATTERNS; p++) {
