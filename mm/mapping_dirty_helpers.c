@@ -48,7 +48,10 @@
  *	the first entry of the table checks for a reclaim TLB flush that was
  *	deferred (see flush_tlb_batched_pending()).
  * @bitmap: Where to record dirty pages; NULL when write-protecting.
- * @bitmap_pgoff: Page offset in the address_space of bit 0 of @bitmap.
+ * @only: When write-protecting, the pages to write-protect, or NULL for
+ *	all in the range.
+ * @bitmap_pgoff: Page offset in the address_space of bit 0 of @bitmap or
+ *	@only.
  * @rec_start: Lowest bit set by this walk.
  * @rec_end: Highest bit set by this walk, plus one; not above @rec_start if
  *	no bit was set.
@@ -60,6 +63,7 @@ struct dirty_walk {
 	unsigned long total;
 	bool new_table;
 	unsigned long *bitmap;
+	const unsigned long *only;
 	pgoff_t bitmap_pgoff;
 	pgoff_t rec_start;
 	pgoff_t rec_end;
@@ -104,14 +108,11 @@ static void dirty_walk_enter_table(struct dirty_walk *dw,
 	}
 }
 
-static int wp_pte(pte_t *pte, unsigned long addr, unsigned long next,
-		  struct mm_walk *walk)
+/* Write-protect one PTE, under its page table lock. */
+static void wp_one_pte(struct dirty_walk *dw, struct vm_area_struct *vma,
+		       pte_t *pte, unsigned long addr)
 {
-	struct dirty_walk *dw = walk->private;
-	pte_t old;
-
-	dirty_walk_enter_table(dw, walk);
-	old = ptep_get(pte);
+	pte_t old = ptep_get(pte);
 
 	/*
 	 * Swap, migration and marker entries are not present; their write
@@ -122,13 +123,59 @@ static int wp_pte(pte_t *pte, unsigned long addr, unsigned long next,
 	 * hardware, and ptep_modify_prot_start() takes them with it.
 	 */
 	if (!pte_present(old) || !pte_write(old))
-		return 0;
+		return;
 
-	old = ptep_modify_prot_start(walk->vma, addr, pte);
-	ptep_modify_prot_commit(walk->vma, addr, pte, old, pte_wrprotect(old));
+	old = ptep_modify_prot_start(vma, addr, pte);
+	ptep_modify_prot_commit(vma, addr, pte, old, pte_wrprotect(old));
 	dirty_walk_changed(dw, addr, PAGE_SIZE);
+}
+
+static int wp_pte(pte_t *pte, unsigned long addr, unsigned long next,
+		  struct mm_walk *walk)
+{
+	struct dirty_walk *dw = walk->private;
+
+	dirty_walk_enter_table(dw, walk);
+	wp_one_pte(dw, walk->vma, pte, addr);
 
 	return 0;
+}
+
+/* The bits of @dw->only for the pages mapped at [@addr, @end). */
+static void dirty_walk_only_bits(struct dirty_walk *dw,
+				 struct vm_area_struct *vma,
+				 unsigned long addr, unsigned long end,
+				 pgoff_t *first, pgoff_t *last)
+{
+	*first = linear_page_index(vma, addr) - dw->bitmap_pgoff;
+	*last = *first + ((end - addr) >> PAGE_SHIFT);
+}
+
+/*
+ * Write-protect the entries of one page table, mapping [@addr, @end), whose
+ * pages have their bit set in @dw->only, and skip the others unread: after
+ * sparse write faults, the cost is that of the pages faulted on, not of
+ * the range. A table without any such page is not even locked.
+ */
+static void wp_table_only(struct dirty_walk *dw, struct mm_walk *walk,
+			  pmd_t *pmd, unsigned long addr, unsigned long end)
+{
+	struct vm_area_struct *vma = walk->vma;
+	pgoff_t first, last, bit;
+	spinlock_t *ptl;	/* the page table's lock */
+	pte_t *table;
+
+	dirty_walk_only_bits(dw, vma, addr, end, &first, &last);
+	bit = find_next_bit(dw->only, last, first);
+	if (bit >= last)
+		return;
+
+	table = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	flush_tlb_batched_pending(walk->mm);
+	for (; bit < last; bit = find_next_bit(dw->only, last, bit + 1))
+		wp_one_pte(dw, vma, table + (bit - first),
+			   addr + ((bit - first) << PAGE_SHIFT));
+	pte_unmap_unlock(table, ptl);
 }
 
 static int clean_pte(pte_t *pte, unsigned long addr, unsigned long next,
@@ -210,6 +257,14 @@ static void dirty_walk_huge_pmd(struct dirty_walk *dw, struct mm_walk *walk,
 	if (!dw->bitmap) {
 		if (!pmd_write(old) || !whole)
 			goto out_unlock;
+		if (dw->only) {
+			pgoff_t first, last;
+
+			dirty_walk_only_bits(dw, vma, addr, next, &first,
+					     &last);
+			if (find_next_bit(dw->only, last, first) >= last)
+				goto out_unlock;
+		}
 		/* Invalidate first, so no CPU sets a bit we then overwrite. */
 		old = pmdp_invalidate(vma, haddr, pmd);
 		set_pmd_at(walk->mm, haddr, pmd, pmd_wrprotect(old));
@@ -288,6 +343,11 @@ static int dirty_walk_pmd(pmd_t *pmd, unsigned long addr, unsigned long next,
 
 	if (pmd_present(val) && !pmd_leaf(val) && !pmd_trans_huge(val) &&
 	    !pmd_devmap(val)) {
+		if (dw->only) {
+			wp_table_only(dw, walk, pmd, addr, next);
+			walk->action = ACTION_CONTINUE;
+			return 0;
+		}
 		walk->action = ACTION_SUBTREE;
 		dw->new_table = true;
 		return 0;
@@ -494,6 +554,51 @@ unsigned long wp_shared_mapping_range(struct address_space *mapping,
 	return dw.total;
 }
 EXPORT_SYMBOL_GPL(wp_shared_mapping_range);
+
+/**
+ * wp_shared_mapping_bitmap - Write-protect the entries mapping the pages of
+ * a range of an address_space that a bitmap selects
+ * @mapping: The address_space.
+ * @first_index: Page offset in @mapping of the first page of the range.
+ * @nr: Number of pages in the range.
+ * @bitmap_pgoff: Page offset in @mapping of the page of bit 0 of @bitmap;
+ *	not above @first_index.
+ * @bitmap: Which pages to write-protect: bit (page offset - @bitmap_pgoff).
+ *	Only read; the caller keeps it stable during the call.
+ *
+ * As wp_shared_mapping_range(), for the pages of the range whose bit is
+ * set; the entries of the others are neither changed nor read, and a page
+ * table without any such page is skipped whole. For a caller that knows
+ * which entries it made writable, as a driver does whose page_mkwrite() or
+ * pfn_mkwrite() handler recorded them: write-protecting a few pages of a
+ * large range then costs the pages, not the range. A huge PMD entry is
+ * write-protected whole if it lies inside the range and any of its pages
+ * has its bit set.
+ *
+ * Locking: as for wp_shared_mapping_range().
+ *
+ * Return: The number of entries write-protected, counted as by
+ * wp_shared_mapping_range().
+ */
+unsigned long wp_shared_mapping_bitmap(struct address_space *mapping,
+				       pgoff_t first_index, pgoff_t nr,
+				       pgoff_t bitmap_pgoff,
+				       const unsigned long *bitmap)
+{
+	struct dirty_walk dw = {
+		.only = bitmap,
+		.bitmap_pgoff = bitmap_pgoff,
+	};
+
+	/* A bit below the bitmap would be read before its start. */
+	if (WARN_ON_ONCE(bitmap_pgoff > first_index) || !nr)
+		return 0;
+
+	dirty_walk_mapping(mapping, first_index, nr, &wp_walk_ops, &dw);
+
+	return dw.total;
+}
+EXPORT_SYMBOL_GPL(wp_shared_mapping_bitmap);
 
 /**
  * clean_record_shared_mapping_range - Clean every entry mapping a range of

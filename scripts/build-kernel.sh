@@ -101,6 +101,19 @@ while read -r f; do
 	fi
 done < "$manifest"
 
+# Upstream's file lacks wp_shared_mapping_bitmap(), which TTM calls: give
+# it a stand-in made of upstream's own API. Rebuilt from the tarball each
+# time, so that appending is idempotent.
+if [ "$mm_helpers" = upstream ]; then
+	f=mm/mapping_dirty_helpers.c
+	tmp=$(mktemp -d)
+	tar -C "$tmp" -xf "$tarball" "linux-source-6.1/$f"
+	cat "$tmp/linux-source-6.1/$f" scripts/upstream/wp_shared_mapping_bitmap.c \
+		> "$tmp/new"
+	cmp -s "$tmp/new" "$src/$f" || cp "$tmp/new" "$src/$f"
+	rm -rf "$tmp"
+fi
+
 echo "build-kernel: base kernel $(make -s -C "$src" kernelversion), $mm_helpers mm/mapping_dirty_helpers.c"
 
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 1970'
