@@ -116,6 +116,12 @@ struct ttm_bo_dirty {
 	pgoff_t wp_start;
 	/** @wp_end: one past the last such page. */
 	pgoff_t wp_end;
+	/**
+	 * @writable: one bit per page, set for a page made writable by a
+	 * fault since the last write-protect: what the next one must undo.
+	 * Points into the same allocation, after @bitmap.
+	 */
+	unsigned long *writable;
 	/** @bitmap: one bit per page, set for a page written. */
 	unsigned long bitmap[];
 };

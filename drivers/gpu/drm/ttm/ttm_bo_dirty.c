@@ -19,8 +19,8 @@
  *
  *   A page written since it was last reported has its bit set in the
  *   bitmap, or (PAGETABLE only) is mapped by a PTE whose dirty bit is set.
- *   In MKWRITE mode, every writable PTE maps a page inside the
- *   [wp_start, wp_end) range, so the next scan write-protects it.
+ *   In MKWRITE mode, every writable PTE maps a page whose bit is set in
+ *   the writable bitmap, so the next scan write-protects it.
  *
  * Switching keeps it, in both directions, while the BO is mapped and being
  * written:
@@ -64,6 +64,9 @@ static void ttm_bo_dirty_reset_range(struct ttm_bo_dirty *dirty)
 
 static void ttm_bo_dirty_reset_wp(struct ttm_bo_dirty *dirty)
 {
+	if (dirty->wp_start < dirty->wp_end)
+		bitmap_clear(dirty->writable, dirty->wp_start,
+			     dirty->wp_end - dirty->wp_start);
 	dirty->wp_start = dirty->num_pages;
 	dirty->wp_end = 0;
 }
@@ -80,15 +83,18 @@ struct ttm_bo_dirty *ttm_bo_dirty_alloc(pgoff_t num_pages,
 					enum ttm_bo_dirty_method method)
 {
 	struct ttm_bo_dirty *dirty;
+	size_t longs = BITS_TO_LONGS(num_pages);
 	size_t size;
 
-	size = struct_size(dirty, bitmap, BITS_TO_LONGS(num_pages));
+	/* Two bitmaps: pages written, and PTEs made writable. */
+	size = struct_size(dirty, bitmap, size_mul(longs, 2));
 	if (size == SIZE_MAX)
 		return NULL;
 	dirty = kvzalloc(size, GFP_KERNEL);
 	if (!dirty)
 		return NULL;
 
+	dirty->writable = dirty->bitmap + longs;
 	dirty->num_pages = num_pages;
 	dirty->requested = method;
 	dirty->policy.method = ttm_bo_dirty_method_is_auto(method) ?
@@ -186,6 +192,7 @@ EXPORT_SYMBOL(ttm_bo_dirty_clear);
 void ttm_bo_dirty_record_write(struct ttm_bo_dirty *dirty, pgoff_t page)
 {
 	ttm_bo_dirty_mark(dirty, page, page + 1);
+	__set_bit(page, dirty->writable);
 	dirty->wp_start = min(dirty->wp_start, page);
 	dirty->wp_end = max(dirty->wp_end, page + 1);
 	dirty->stats.faults++;
@@ -203,6 +210,19 @@ static void ttm_bo_dirty_write_protect(struct ttm_buffer_object *bo,
 		wp_shared_mapping_range(bo->bdev->dev_mapping,
 					ttm_bo_dirty_offset(bo) + first,
 					end - first);
+}
+
+/* Write-protect the PTEs faults made writable, and only those. */
+static void ttm_bo_dirty_write_protect_writable(struct ttm_buffer_object *bo)
+{
+	struct ttm_bo_dirty *dirty = bo->dirty;
+	pgoff_t offset = ttm_bo_dirty_offset(bo);
+
+	if (dirty->wp_start < dirty->wp_end)
+		wp_shared_mapping_bitmap(bo->bdev->dev_mapping,
+					 offset + dirty->wp_start,
+					 dirty->wp_end - dirty->wp_start,
+					 offset, dirty->writable);
 }
 
 /* Move the dirty bits of every PTE of the BO into the bitmap. */
@@ -389,12 +409,7 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 	}
 
 	if (dirty->policy.method == TTM_BO_DIRTY_MKWRITE) {
-		u64 t0 = ktime_get_ns();
-
-		ttm_bo_dirty_write_protect(bo, dirty->wp_start, dirty->wp_end);
-		if (dirty->wp_start < dirty->wp_end)
-			ttm_bo_dirty_cost_scan(dirty->wp_end - dirty->wp_start,
-					       ktime_get_ns() - t0);
+		ttm_bo_dirty_write_protect_writable(bo);
 		ttm_bo_dirty_reset_wp(dirty);
 	} else {
 		ttm_bo_dirty_clean_record(bo);
@@ -421,6 +436,18 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 }
 EXPORT_SYMBOL(ttm_bo_dirty_scan);
 
+/*
+ * Some PTEs of the BO are about to be zapped: a zap drops their dirty
+ * bits, so a PAGETABLE BO moves them into the bitmap first. MKWRITE has
+ * the page of every writable PTE recorded already.
+ */
+void ttm_bo_dirty_harvest(struct ttm_buffer_object *bo)
+{
+	dma_resv_assert_held(bo->base.resv);
+	if (bo->dirty->policy.method == TTM_BO_DIRTY_PAGETABLE)
+		ttm_bo_dirty_protect_and_harvest(bo);
+}
+
 /**
  * ttm_bo_dirty_unmap_notify - keep the dirty state across a PTE zap
  * @bo: the buffer object, reserved, whose PTEs are about to be zapped.
@@ -436,11 +463,9 @@ void ttm_bo_dirty_unmap_notify(struct ttm_buffer_object *bo)
 	if (!dirty)
 		return;
 
-	dma_resv_assert_held(bo->base.resv);
-	if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE)
-		ttm_bo_dirty_protect_and_harvest(bo);
-	else
-		ttm_bo_dirty_reset_wp(dirty);
+	ttm_bo_dirty_harvest(bo);
+	/* Nothing stays mapped: no PTE left to write-protect. */
+	ttm_bo_dirty_reset_wp(dirty);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_unmap_notify);
 

@@ -355,7 +355,7 @@ int ttm_bo_dirty_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
 
 	if (bo->dirty) {
 		dma_resv_lock(bo->base.resv, NULL);
-		ttm_bo_dirty_unmap_notify(bo);
+		ttm_bo_dirty_harvest(bo);
 		dma_resv_unlock(bo->base.resv);
 	}
 	return 0;
