@@ -1476,6 +1476,75 @@ static void test_huge_prefault(int fd)
 	bo_destroy(fd, &bo);
 }
 
+/*
+ * AUTO maps huge entries only while it finds the BO written nearly whole,
+ * where reporting a dirty entry whole costs nothing. When writes thin out,
+ * the sync that notices still reports the whole entry that was written
+ * through, and from then on AUTO maps 4 KiB pages again and is exact.
+ */
+static void test_huge_auto(int fd)
+{
+	const uint64_t npages = 2 * HUGE_SIZE / page_size;
+	const uint64_t size = npages * page_size;
+	const uint64_t late = npages / 2 + 77, early = 5;
+	struct drm_vttm_gem_info info;
+	uint8_t *want = bits_alloc(npages);
+	uint8_t *shadow = alloc_bytes(size, 0);
+	uint64_t faults;
+	struct bo bo;
+
+	vttm_require_device_mem(fd, size);
+	bo.npages = npages;
+	bo.size = size;
+	bo.handle = vttm_gem_create_method(fd, size, VTTM_METHOD_AUTO);
+	/* From PAGETABLE, which AUTO keeps for dense writes whatever the costs. */
+	vttm_gem_set_method(fd, bo.handle, VTTM_METHOD_PAGETABLE);
+	vttm_gem_set_method(fd, bo.handle, VTTM_METHOD_AUTO);
+	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
+	bo.map = vttm_gem_mmap(fd, bo.handle, size, PROT_READ | PROT_WRITE);
+
+	for (unsigned int round = 0; round < DENSE_SCANS; round++) {
+		for (uint64_t p = 0; p < npages; p++) {
+			write_page(bo.map, p, 0x15000 + round);
+			write_page(shadow, p, 0x15000 + round);
+		}
+		sync_expect(fd, bo.handle, npages, NULL);
+	}
+
+	/*
+	 * Dense now: mapped anew (a zap keeps the page tables, which leave
+	 * no room for a huge entry; munmap frees them), it takes huge ones.
+	 */
+	igt_assert_eq(munmap(bo.map, size), 0);
+	bo.map = vttm_gem_mmap(fd, bo.handle, size, PROT_READ | PROT_WRITE);
+	faults = minor_faults();
+	read_all(&bo);
+	faults = minor_faults() - faults;
+	igt_assert_lte_u64(faults, 2 + 2);
+
+	for (unsigned int i = 0; i < WHOLE_SCANS; i++)
+		sync_expect(fd, bo.handle, npages, NULL);
+	vttm_gem_info(fd, bo.handle, &info);
+	igt_assert_eq_u64(info.full_scans, WHOLE_SCANS);
+
+	/* One page: its whole entry, once; then 4 KiB pages, exactly. */
+	write_pages(bo.map, shadow, NULL, &late, 1, 0x15100);
+	want_blocks(want, &late, 1);
+	sync_expect(fd, bo.handle, npages, want);
+	vttm_assert_device_eq(fd, bo.handle, shadow, size);
+
+	memset(want, 0, vttm_bitmap_bytes(npages));
+	write_pages(bo.map, shadow, want, &early, 1, 0x15101);
+	write_pages(bo.map, shadow, want, &late, 1, 0x15102);
+	sync_expect(fd, bo.handle, npages, want);
+	vttm_assert_device_eq(fd, bo.handle, shadow, size);
+	sync_expect_nothing(fd, bo.handle, npages);
+
+	free(shadow);
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
 static const struct {
 	const char *name;
 	const char *desc;
@@ -1574,6 +1643,10 @@ igt_main
 	igt_describe("Prefaulting stops at a huge neighbour.");
 	igt_subtest("prefault-stops-at-a-huge-neighbour")
 		test_huge_prefault(fd);
+
+	igt_describe("AUTO maps huge entries only while writes are dense.");
+	igt_subtest("auto-maps-huge-only-while-dense")
+		test_huge_auto(fd);
 
 	igt_describe("An untracked BO copies every page on every sync.");
 	igt_subtest("none-copies-every-page")

@@ -122,6 +122,11 @@ struct ttm_bo_dirty {
 	 * Points into the same allocation, after @bitmap.
 	 */
 	unsigned long *writable;
+	/**
+	 * @huge_mapped: a fault may have mapped part of the BO with a huge
+	 * entry since its PTEs were last zapped.
+	 */
+	bool huge_mapped;
 	/** @bitmap: one bit per page, set for a page written. */
 	unsigned long bitmap[];
 };
@@ -150,6 +155,7 @@ void ttm_bo_dirty_clear(struct ttm_bo_dirty *dirty, pgoff_t first,
 enum ttm_bo_dirty_method
 ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
 			    pgoff_t num_pages);
+bool ttm_bo_dirty_policy_dense(struct ttm_bo_dirty_policy_state state);
 struct ttm_bo_dirty_policy_state
 ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
 			   struct ttm_bo_dirty_policy_state state,

@@ -51,6 +51,7 @@
 
 #include <drm/drm_vma_manager.h>
 #include <drm/ttm/ttm_bo_api.h>
+#include <drm/ttm/ttm_bo_driver.h>
 #include <drm/ttm/ttm_bo_dirty.h>
 #include <drm/ttm/ttm_device.h>
 
@@ -198,6 +199,23 @@ void ttm_bo_dirty_record_write(struct ttm_bo_dirty *dirty, pgoff_t page)
 	dirty->stats.faults++;
 }
 
+/*
+ * Whether a fault may map the BO with huge entries. A dirty huge entry is
+ * reported whole, so only where that over-reports nothing: PAGETABLE asked
+ * for by the driver (which then gets whole entries, as documented), or
+ * AUTO once it found the BO written nearly whole. MKWRITE records pages
+ * one by one, and vmwgfx's rules map 4 KiB pages only.
+ */
+bool ttm_bo_dirty_huge_ok(const struct ttm_bo_dirty *dirty)
+{
+	if (dirty->policy.method != TTM_BO_DIRTY_PAGETABLE)
+		return false;
+	if (dirty->requested == TTM_BO_DIRTY_PAGETABLE)
+		return true;
+	return dirty->requested == TTM_BO_DIRTY_AUTO &&
+		ttm_bo_dirty_policy_dense(dirty->policy);
+}
+
 static pgoff_t ttm_bo_dirty_offset(struct ttm_buffer_object *bo)
 {
 	return drm_vma_node_start(&bo->base.vma_node);
@@ -236,7 +254,9 @@ static void ttm_bo_dirty_clean_record(struct ttm_buffer_object *bo)
 					  dirty->num_pages, offset,
 					  dirty->bitmap, &dirty->start,
 					  &dirty->end);
-	ttm_bo_dirty_cost_scan(dirty->num_pages, ktime_get_ns() - t0);
+	/* A huge entry stands for 512 PTEs: its scan says nothing of theirs. */
+	if (!dirty->huge_mapped)
+		ttm_bo_dirty_cost_scan(dirty->num_pages, ktime_get_ns() - t0);
 }
 
 /*
@@ -433,6 +453,16 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 		next.method = dirty->policy.method;
 		dirty->policy = next;
 	}
+
+	/*
+	 * Writes no longer cover whole huge entries: each would now report
+	 * up to 511 pages nobody wrote, every scan. Zap the mappings (the
+	 * unmap hook harvests them first) so that faults map 4 KiB again.
+	 */
+	if (dirty->huge_mapped &&
+	    dirty->policy.method == TTM_BO_DIRTY_PAGETABLE &&
+	    !ttm_bo_dirty_huge_ok(dirty))
+		ttm_bo_unmap_virtual(bo);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_scan);
 
@@ -466,6 +496,7 @@ void ttm_bo_dirty_unmap_notify(struct ttm_buffer_object *bo)
 	ttm_bo_dirty_harvest(bo);
 	/* Nothing stays mapped: no PTE left to write-protect. */
 	ttm_bo_dirty_reset_wp(dirty);
+	dirty->huge_mapped = false;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_unmap_notify);
 

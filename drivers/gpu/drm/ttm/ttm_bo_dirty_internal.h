@@ -9,6 +9,7 @@
 #include <drm/ttm/ttm_bo_dirty.h>
 
 void ttm_bo_dirty_record_write(struct ttm_bo_dirty *dirty, pgoff_t page);
+bool ttm_bo_dirty_huge_ok(const struct ttm_bo_dirty *dirty);
 void ttm_bo_dirty_harvest(struct ttm_buffer_object *bo);
 
 /* ttm_bo_dirty_cost.c */

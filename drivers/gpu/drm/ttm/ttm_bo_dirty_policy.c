@@ -152,6 +152,21 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 }
 
 /**
+ * ttm_bo_dirty_policy_dense - whether AUTO found a BO written nearly whole
+ * @state: what the policy remembers of the BO.
+ *
+ * Then a huge entry reporting all its pages costs nothing, and saves
+ * faults and scan work.
+ *
+ * Return: true after enough scans in a row found nearly every page written.
+ */
+bool ttm_bo_dirty_policy_dense(struct ttm_bo_dirty_policy_state state)
+{
+	return state.dense_scans >= TTM_BO_DIRTY_DENSE_SCANS;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_policy_dense);
+
+/**
  * ttm_bo_dirty_policy_update - feed one scan to a policy
  * @policy: %TTM_BO_DIRTY_AUTO or %TTM_BO_DIRTY_AUTO_VMWGFX.
  * @state: what the policy remembers of the BO.

@@ -144,8 +144,11 @@ static vm_fault_t ttm_bo_dirty_vm_insert(struct vm_fault *vmf,
 
 	if (huge)
 		ret = ttm_bo_dirty_vm_huge(vmf, bo, prot);
-	if (ret != VM_FAULT_FALLBACK)
+	if (ret != VM_FAULT_FALLBACK) {
+		if (bo->dirty && !(ret & VM_FAULT_ERROR))
+			bo->dirty->huge_mapped = true;
 		goto out;
+	}
 
 	/*
 	 * Another thread's fault mapped this 2 MiB huge while we waited for
@@ -218,8 +221,7 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 		prot = vm_get_page_prot(vma->vm_flags & ~VM_SHARED);
 	}
 
-	/* MKWRITE records pages one by one: no huge entries for it. */
-	huge = !dirty || dirty->policy.method == TTM_BO_DIRTY_PAGETABLE;
+	huge = !dirty || ttm_bo_dirty_huge_ok(dirty);
 	ret = ttm_bo_dirty_vm_insert(vmf, bo, prot, num_prefault, huge);
 	if (t0 && !(ret & VM_FAULT_ERROR))
 		ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);

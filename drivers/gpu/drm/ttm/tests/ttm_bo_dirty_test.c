@@ -200,6 +200,7 @@ struct ttm_bo_dirty_policy_case {
 	pgoff_t dirtied[MAX_SCANS];
 	enum ttm_bo_dirty_method after[MAX_SCANS];
 	unsigned int full_left;	/* after the last scan */
+	bool dense;		/* after the last scan: huge entries pay */
 };
 
 #define MK TTM_BO_DIRTY_MKWRITE
@@ -231,7 +232,7 @@ static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
 	  6, { 900, 1, 1, 1, 1, 900 }, { PT, PT, PT, PT, MK, PT } },
 	/* Three nearly whole scans in a row: report whole, seven times */
 	{ "dense_thrice_reports_whole", AUTO, 1000, COSTS, PT, 0,
-	  3, { 1000, 940, 1000 }, { PT, PT, PT }, 7 },
+	  3, { 1000, 940, 1000 }, { PT, PT, PT }, 7, true },
 	{ "dense_needs_three_in_a_row", AUTO, 1000, COSTS, PT, 0,
 	  4, { 1000, 1000, 900, 1000 }, { PT, PT, PT, PT }, 0 },
 	{ "huge_bo_does_not_overflow", AUTO, (pgoff_t)1 << 40, COSTS, MK, 0,
@@ -289,6 +290,7 @@ static void ttm_bo_dirty_test_policy(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, state.streak, 0U);
 	}
 	KUNIT_EXPECT_EQ(test, state.full_left, t->full_left);
+	KUNIT_EXPECT_EQ(test, ttm_bo_dirty_policy_dense(state), t->dense);
 }
 
 static struct kunit_case ttm_bo_dirty_test_cases[] = {
