@@ -38,6 +38,17 @@ args+=(${BENCH_ARGS:-})
 say() { echo "bench: $*"; }
 die() { echo "bench: $*" >&2; exit 1; }
 
+# shellcheck source=scripts/lib/host-tsc.sh
+. "$top/scripts/lib/host-tsc.sh"
+host_tsc_lookup
+# A guest on a loaded host may miscalibrate its TSC: give it the host's rate.
+if [ -n "$host_tsc_khz" ]; then
+	append+=" tsc_early_khz=$host_tsc_khz"
+	say "guests' TSC: $host_tsc_khz kHz, the host's, from $host_tsc_from"
+else
+	say "the host's TSC rate is unknown: guests calibrate their own TSC"
+fi
+
 scripts/install-deps.sh
 
 # Upstream's flavour first: the build tree is shared, and the normal build
