@@ -25,6 +25,13 @@ lint: kernel
 bench: deps
 	@scripts/bench.sh
 
+# The same two kernels, built before, booted in turn for several rounds:
+# ours/upstream per cell, normalised by the guest's speed. COMPARE_ICOUNT=1
+# counts instructions; COMPARE_* are in the script's header.
+.PHONY: bench-compare
+bench-compare: deps
+	@scripts/bench-compare.sh
+
 # Build, lint, boot, run KUnit and every IGT test; one line per test.
 check: kernel igt
 	@scripts/check.sh
