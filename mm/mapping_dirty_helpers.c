@@ -44,9 +44,6 @@
  * @flush_end: End of the highest page whose entry was changed in this VMA;
  *	not above @flush_start if nothing was changed.
  * @total: Number of entries changed, over all VMAs.
- * @new_table: Set when the walker is about to enter a page table, so that
- *	the first entry of the table checks for a reclaim TLB flush that was
- *	deferred (see flush_tlb_batched_pending()).
  * @bitmap: Where to record dirty pages; NULL when write-protecting.
  * @only: When write-protecting, the pages to write-protect, or NULL for
  *	all in the range.
@@ -61,7 +58,6 @@ struct dirty_walk {
 	unsigned long flush_start;
 	unsigned long flush_end;
 	unsigned long total;
-	bool new_table;
 	unsigned long *bitmap;
 	const unsigned long *only;
 	pgoff_t bitmap_pgoff;
@@ -70,8 +66,8 @@ struct dirty_walk {
 };
 
 /* Note an entry of @addr as changed, for the count and the TLB flush. */
-static void dirty_walk_changed(struct dirty_walk *dw, unsigned long addr,
-			       unsigned long size)
+static inline void dirty_walk_changed(struct dirty_walk *dw,
+				      unsigned long addr, unsigned long size)
 {
 	dw->total++;
 	dw->flush_start = min(dw->flush_start, addr);
@@ -79,9 +75,9 @@ static void dirty_walk_changed(struct dirty_walk *dw, unsigned long addr,
 }
 
 /* Record the @npages pages mapped from @addr on as dirty in the bitmap. */
-static void dirty_walk_record(struct dirty_walk *dw,
-			      struct vm_area_struct *vma, unsigned long addr,
-			      unsigned long npages)
+static inline void dirty_walk_record(struct dirty_walk *dw,
+				     struct vm_area_struct *vma,
+				     unsigned long addr, unsigned long npages)
 {
 	pgoff_t bit = linear_page_index(vma, addr) - dw->bitmap_pgoff;
 
@@ -94,35 +90,24 @@ static void dirty_walk_record(struct dirty_walk *dw,
 }
 
 /*
- * Before the first entry of each page table, and under its lock: if reclaim
- * cleared entries of this mm and deferred the TLB flush, do it now. Without
- * this we could see such an entry empty, skip it and return while another
- * CPU can still write through the old translation.
+ * The tests of the two entry functions below look at the write or dirty
+ * bit first, as nearly every entry a walk skips fails on that one, and
+ * only then at the present bit. Swap, migration and marker entries are
+ * not present and their bits mean something else (on x86 the "write" bit
+ * of a swap entry is its soft-dirty bit), so both tests are needed.
+ * Present entries cannot become anything else while we hold the page
+ * table lock; only the accessed and dirty bits may still be set by the
+ * hardware, and ptep_modify_prot_start() takes them with it.
  */
-static void dirty_walk_enter_table(struct dirty_walk *dw,
-				   struct mm_walk *walk)
-{
-	if (dw->new_table) {
-		dw->new_table = false;
-		flush_tlb_batched_pending(walk->mm);
-	}
-}
 
 /* Write-protect one PTE, under its page table lock. */
-static void wp_one_pte(struct dirty_walk *dw, struct vm_area_struct *vma,
-		       pte_t *pte, unsigned long addr)
+static inline void wp_one_pte(struct dirty_walk *dw,
+			      struct vm_area_struct *vma, pte_t *pte,
+			      unsigned long addr)
 {
 	pte_t old = ptep_get(pte);
 
-	/*
-	 * Swap, migration and marker entries are not present; their write
-	 * and dirty bits mean something else (on x86 the "write" bit of a
-	 * swap entry is its soft-dirty bit). Present entries cannot become
-	 * anything else while we hold the page table lock, so the test is
-	 * stable; only the accessed and dirty bits may still be set by the
-	 * hardware, and ptep_modify_prot_start() takes them with it.
-	 */
-	if (!pte_present(old) || !pte_write(old))
+	if (!pte_write(old) || !pte_present(old))
 		return;
 
 	old = ptep_modify_prot_start(vma, addr, pte);
@@ -130,15 +115,48 @@ static void wp_one_pte(struct dirty_walk *dw, struct vm_area_struct *vma,
 	dirty_walk_changed(dw, addr, PAGE_SIZE);
 }
 
-static int wp_pte(pte_t *pte, unsigned long addr, unsigned long next,
-		  struct mm_walk *walk)
+/* Clean one PTE and record its page if it was dirty, under its lock. */
+static inline void clean_one_pte(struct dirty_walk *dw,
+				 struct vm_area_struct *vma, pte_t *pte,
+				 unsigned long addr)
 {
-	struct dirty_walk *dw = walk->private;
+	struct page *page;
+	pte_t old = ptep_get(pte);
 
-	dirty_walk_enter_table(dw, walk);
-	wp_one_pte(dw, walk->vma, pte, addr);
+	/*
+	 * A CPU may set the dirty bit right after this look: then the page
+	 * is written after we started and stays dirty for the next call,
+	 * which is all we promise.
+	 */
+	if (!pte_dirty(old) || !pte_present(old))
+		return;
 
-	return 0;
+	/*
+	 * Clear the entry while reading it, rather than read it and write
+	 * back a clean copy: between a read and a write a CPU holding a
+	 * writable but clean translation could set the dirty bit, and we
+	 * would wipe it without reporting the page. With the entry cleared,
+	 * such a CPU faults instead and waits for our page table lock.
+	 */
+	old = ptep_modify_prot_start(vma, addr, pte);
+	ptep_modify_prot_commit(vma, addr, pte, old, pte_mkclean(old));
+
+	/*
+	 * Core mm never drops the dirty bit of an entry without passing it
+	 * on to the page, or writeback and reclaim would lose data. Driver
+	 * mappings (special or pfn entries) have no such page, but a page
+	 * cache or shmem page must stay dirty. As in zap_pte_range(), the
+	 * mapped entry and the page table lock keep truncation away. A
+	 * special entry, what TTM maps, never has one: skip the lookup.
+	 */
+	if (!pte_special(old)) {
+		page = vm_normal_page(vma, addr, old);
+		if (page && !PageAnon(page))
+			set_page_dirty(page);
+	}
+
+	dirty_walk_changed(dw, addr, PAGE_SIZE);
+	dirty_walk_record(dw, vma, addr, 1);
 }
 
 /* The bits of @dw->only for the pages mapped at [@addr, @end). */
@@ -152,75 +170,53 @@ static void dirty_walk_only_bits(struct dirty_walk *dw,
 }
 
 /*
- * Write-protect the entries of one page table, mapping [@addr, @end), whose
- * pages have their bit set in @dw->only, and skip the others unread: after
- * sparse write faults, the cost is that of the pages faulted on, not of
- * the range. A table without any such page is not even locked.
+ * The entries of one page table that map [@addr, @end), under the table's
+ * lock. We loop over them here rather than have the walker call us per
+ * entry: the loop body is then a few instructions for an entry skipped,
+ * where an indirect call per entry cost several times that.
+ *
+ * When write-protecting only the pages selected by @dw->only, the other
+ * entries are not even read, and a table without any selected page is
+ * not locked: after sparse write faults, the cost is that of the pages
+ * faulted on, not of the range.
+ *
+ * Under the lock and before the first entry: if reclaim cleared entries
+ * of this mm and deferred the TLB flush, do it now. Without this we could
+ * see such an entry empty, skip it and return while another CPU can still
+ * write through the old translation.
  */
-static void wp_table_only(struct dirty_walk *dw, struct mm_walk *walk,
-			  pmd_t *pmd, unsigned long addr, unsigned long end)
+static void dirty_walk_table(struct dirty_walk *dw, struct mm_walk *walk,
+			     pmd_t *pmd, unsigned long addr,
+			     unsigned long end)
 {
 	struct vm_area_struct *vma = walk->vma;
-	pgoff_t first, last, bit;
+	pgoff_t first = 0, last = 0, bit = 0;
 	spinlock_t *ptl;	/* the page table's lock */
-	pte_t *table;
+	pte_t *table, *pte;
 
-	dirty_walk_only_bits(dw, vma, addr, end, &first, &last);
-	bit = find_next_bit(dw->only, last, first);
-	if (bit >= last)
-		return;
+	if (dw->only) {
+		dirty_walk_only_bits(dw, vma, addr, end, &first, &last);
+		bit = find_next_bit(dw->only, last, first);
+		if (bit >= last)
+			return;
+	}
 
 	table = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
 	flush_tlb_batched_pending(walk->mm);
-	for (; bit < last; bit = find_next_bit(dw->only, last, bit + 1))
-		wp_one_pte(dw, vma, table + (bit - first),
-			   addr + ((bit - first) << PAGE_SHIFT));
+
+	if (dw->only) {
+		for (; bit < last; bit = find_next_bit(dw->only, last, bit + 1))
+			wp_one_pte(dw, vma, table + (bit - first),
+				   addr + ((bit - first) << PAGE_SHIFT));
+	} else if (dw->bitmap) {
+		for (pte = table; addr < end; pte++, addr += PAGE_SIZE)
+			clean_one_pte(dw, vma, pte, addr);
+	} else {
+		for (pte = table; addr < end; pte++, addr += PAGE_SIZE)
+			wp_one_pte(dw, vma, pte, addr);
+	}
+
 	pte_unmap_unlock(table, ptl);
-}
-
-static int clean_pte(pte_t *pte, unsigned long addr, unsigned long next,
-		     struct mm_walk *walk)
-{
-	struct dirty_walk *dw = walk->private;
-	struct page *page;
-	pte_t old;
-
-	dirty_walk_enter_table(dw, walk);
-	old = ptep_get(pte);
-
-	/*
-	 * A CPU may set the dirty bit right after this unlocked look: then
-	 * the page is written after we started and stays dirty for the next
-	 * call, which is all we promise.
-	 */
-	if (!pte_present(old) || !pte_dirty(old))
-		return 0;
-
-	/*
-	 * Clear the entry while reading it, rather than read it and write
-	 * back a clean copy: between a read and a write a CPU holding a
-	 * writable but clean translation could set the dirty bit, and we
-	 * would wipe it without reporting the page. With the entry cleared,
-	 * such a CPU faults instead and waits for our page table lock.
-	 */
-	old = ptep_modify_prot_start(walk->vma, addr, pte);
-	ptep_modify_prot_commit(walk->vma, addr, pte, old, pte_mkclean(old));
-
-	/*
-	 * Core mm never drops the dirty bit of an entry without passing it
-	 * on to the page, or writeback and reclaim would lose data. Driver
-	 * mappings (special or pfn entries) have no such page, but a page
-	 * cache or shmem page must stay dirty. As in zap_pte_range(), the
-	 * mapped entry and the page table lock keep truncation away.
-	 */
-	page = vm_normal_page(walk->vma, addr, old);
-	if (page && !PageAnon(page))
-		set_page_dirty(page);
-
-	dirty_walk_changed(dw, addr, PAGE_SIZE);
-	dirty_walk_record(dw, walk->vma, addr, 1);
-
-	return 0;
 }
 
 /*
@@ -306,12 +302,13 @@ static void dirty_walk_huge_pud(struct dirty_walk *dw, struct mm_walk *walk,
 #endif
 
 /*
- * PUD and PMD callbacks: let the walker descend into page tables, and keep
- * it away from everything else. Left to itself the walker would split a
- * huge entry it meets (see walk_pmd_range()), which needs the mmap_lock we
- * do not hold, and which zaps pfn and file entries. Page tables cannot go
- * away or turn into huge entries under us: freeing them, collapsing them
- * and moving them whole all take the i_mmap_rwsem for write.
+ * PUD and PMD callbacks: let the walker descend to the page tables, walk
+ * each table ourselves, and keep the walker away from everything else.
+ * Left to itself the walker would split a huge entry it meets (see
+ * walk_pmd_range()), which needs the mmap_lock we do not hold, and which
+ * zaps pfn and file entries. Page tables cannot go away or turn into huge
+ * entries under us: freeing them, collapsing them and moving them whole
+ * all take the i_mmap_rwsem for write.
  */
 static int dirty_walk_pud(pud_t *pud, unsigned long addr, unsigned long next,
 			  struct mm_walk *walk)
@@ -343,13 +340,8 @@ static int dirty_walk_pmd(pmd_t *pmd, unsigned long addr, unsigned long next,
 
 	if (pmd_present(val) && !pmd_leaf(val) && !pmd_trans_huge(val) &&
 	    !pmd_devmap(val)) {
-		if (dw->only) {
-			wp_table_only(dw, walk, pmd, addr, next);
-			walk->action = ACTION_CONTINUE;
-			return 0;
-		}
-		walk->action = ACTION_SUBTREE;
-		dw->new_table = true;
+		dirty_walk_table(dw, walk, pmd, addr, next);
+		walk->action = ACTION_CONTINUE;
 		return 0;
 	}
 
@@ -477,7 +469,6 @@ static void dirty_walk_post_vma(struct mm_walk *walk)
 static const struct mm_walk_ops wp_walk_ops = {
 	.pud_entry	= dirty_walk_pud,
 	.pmd_entry	= dirty_walk_pmd,
-	.pte_entry	= wp_pte,
 	.test_walk	= dirty_walk_test,
 	.pre_vma	= dirty_walk_pre_vma,
 	.post_vma	= dirty_walk_post_vma,
@@ -486,7 +477,6 @@ static const struct mm_walk_ops wp_walk_ops = {
 static const struct mm_walk_ops clean_walk_ops = {
 	.pud_entry	= dirty_walk_pud,
 	.pmd_entry	= dirty_walk_pmd,
-	.pte_entry	= clean_pte,
 	.test_walk	= dirty_walk_test,
 	.pre_vma	= dirty_walk_pre_vma,
 	.post_vma	= dirty_walk_post_vma,
