@@ -61,6 +61,8 @@ struct ttm_bo_dirty_stats {
  * struct ttm_bo_dirty_costs - what tracking costs on the running system
  * @fault_ns: one write fault that records a page, exception included.
  * @pte_ns: cleaning or write-protecting one PTE in a scan.
+ * @scan_ns: what a PAGETABLE scan costs whatever its size: setting up the
+ *	walk, the mmu notifier, the TLB flush.
  *
  * Measured as the tracking runs (see ttm_bo_dirty_cost.c) and fed to the
  * AUTO policy.
@@ -68,6 +70,7 @@ struct ttm_bo_dirty_stats {
 struct ttm_bo_dirty_costs {
 	u32 fault_ns;
 	u32 pte_ns;
+	u32 scan_ns;
 };
 
 /**

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * What write tracking costs on the running system, measured as it runs:
- * the time a recording write fault takes and the time a scan spends per
+ * the time a recording write fault takes, and what a scan costs: a fixed
+ * part (the walk's setup, the mmu notifier, the TLB flush) and a part per
  * PTE. The AUTO policy weighs one against the other.
  *
  * One estimate for the whole system, a moving average that every BO feeds.
@@ -24,23 +25,34 @@
  */
 #define TTM_BO_DIRTY_FAULT_SCALE	2
 /*
- * A scan has fixed costs (the mmu notifier, the TLB flush, the walk of
- * the upper levels) that would make small scans look expensive per PTE:
- * only scans of at least a page table's worth are sampled.
+ * The per-PTE cost comes from scans big enough that the fixed part is lost
+ * in it (under 2 ns a PTE at a few us); the fixed part from the others, as
+ * what they took beyond their PTEs.
  */
-#define TTM_BO_DIRTY_MIN_SAMPLE_PTES	512
+#define TTM_BO_DIRTY_MIN_SAMPLE_PTES	4096
 /* Before any sample: a fault about a hundred times a PTE. */
 #define TTM_BO_DIRTY_FAULT_NS_INIT	2000
 #define TTM_BO_DIRTY_PTE_NS_INIT	20
+#define TTM_BO_DIRTY_SCAN_NS_INIT	2000
+/*
+ * A sample counts for at most this many times the average: a fault that
+ * waited for the reservation or was preempted must not make faults look
+ * dear for the next many scans. A real change of cost still shows, the
+ * average growing by up to this factor each quarter of the way.
+ */
+#define TTM_BO_DIRTY_MAX_SAMPLE_FACTOR	4
 
 static atomic_t ttm_bo_dirty_fault_ns = ATOMIC_INIT(TTM_BO_DIRTY_FAULT_NS_INIT);
 static atomic_t ttm_bo_dirty_pte_ns = ATOMIC_INIT(TTM_BO_DIRTY_PTE_NS_INIT);
+static atomic_t ttm_bo_dirty_scan_ns = ATOMIC_INIT(TTM_BO_DIRTY_SCAN_NS_INIT);
 
 /* Move the average a quarter of the way towards @sample, at least 1 ns. */
 static void ttm_bo_dirty_cost_sample(atomic_t *avg, u64 sample)
 {
 	s64 old = atomic_read(avg);
-	s64 new = old + ((s64)min_t(u64, sample, S32_MAX) - old) / 4;
+	u64 limit = min_t(u64, (u64)old * TTM_BO_DIRTY_MAX_SAMPLE_FACTOR,
+			  S32_MAX);
+	s64 new = old + ((s64)min(sample, limit) - old) / 4;
 
 	atomic_set(avg, max_t(s64, new, 1));
 }
@@ -62,9 +74,16 @@ void ttm_bo_dirty_cost_fault(u64 handler_ns)
  */
 void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
 {
-	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES)
+	u64 per_ptes;
+
+	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES) {
 		ttm_bo_dirty_cost_sample(&ttm_bo_dirty_pte_ns,
 					 div64_u64(ns, ptes));
+		return;
+	}
+	per_ptes = (u64)ptes * atomic_read(&ttm_bo_dirty_pte_ns);
+	ttm_bo_dirty_cost_sample(&ttm_bo_dirty_scan_ns,
+				 ns > per_ptes ? ns - per_ptes : 0);
 }
 
 /**
@@ -75,5 +94,6 @@ void ttm_bo_dirty_costs_get(struct ttm_bo_dirty_costs *costs)
 {
 	costs->fault_ns = atomic_read(&ttm_bo_dirty_fault_ns);
 	costs->pte_ns = atomic_read(&ttm_bo_dirty_pte_ns);
+	costs->scan_ns = atomic_read(&ttm_bo_dirty_scan_ns);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_costs_get);

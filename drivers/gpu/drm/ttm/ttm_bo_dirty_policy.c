@@ -7,7 +7,8 @@
  *
  * AUTO is a cost model. Between two scans MKWRITE costs a fault for every
  * page written, plus write-protecting it again at the scan; PAGETABLE costs
- * a walk over every PTE of the BO, written or not. With the measured cost
+ * a walk over every PTE of the BO, written or not, plus what any scan costs
+ * (which weighs on small BOs). With the measured cost
  * of each (struct ttm_bo_dirty_costs) and a moving average of the pages
  * written per scan, AUTO predicts both and uses the cheaper. Hysteresis
  * keeps it from flapping: it switches at once when the other method would
@@ -112,6 +113,14 @@ static u64 ttm_bo_dirty_mul_sat(u64 a, u64 b)
 	return check_mul_overflow(a, b, &r) ? U64_MAX : r;
 }
 
+/* @a plus @b, or U64_MAX if that does not fit. */
+static u64 ttm_bo_dirty_add_sat(u64 a, u64 b)
+{
+	u64 r;
+
+	return check_add_overflow(a, b, &r) ? U64_MAX : r;
+}
+
 static struct ttm_bo_dirty_policy_state
 ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 			 pgoff_t num_pages, pgoff_t dirtied,
@@ -126,7 +135,9 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 	/* Both in ns times 16, saturating for absurd sizes or costs. */
 	mkwrite = ttm_bo_dirty_mul_sat(state.dirtied_x16,
 				       (u64)costs->fault_ns + costs->pte_ns);
-	pagetable = ttm_bo_dirty_mul_sat((u64)num_pages * 16, costs->pte_ns);
+	pagetable = ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat((u64)num_pages * 16,
+							      costs->pte_ns),
+					 (u64)costs->scan_ns * 16);
 	cur = state.method == TTM_BO_DIRTY_MKWRITE ? mkwrite : pagetable;
 	other = state.method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
 

@@ -22,6 +22,19 @@
 
 #include "ttm_bo_dirty_internal.h"
 
+/*
+ * Now, for a fault about to be timed: 0 if the fault will first have to
+ * populate the BO's pages (all of them, for TTM), which says nothing of
+ * what a recording fault costs and would swamp the estimate.
+ */
+static u64 ttm_bo_dirty_vm_clock(struct ttm_buffer_object *bo)
+{
+	if (bo->resource && !bo->resource->bus.is_iomem &&
+	    (!bo->ttm || !ttm_tt_is_populated(bo->ttm)))
+		return 0;
+	return ktime_get_ns();
+}
+
 static pgoff_t ttm_bo_dirty_vm_page(struct vm_fault *vmf,
 				    struct ttm_buffer_object *bo)
 {
@@ -212,7 +225,7 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	} else if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE) {
 		prot = vm_get_page_prot(vma->vm_flags);
 	} else if (vmf->flags & FAULT_FLAG_WRITE) {
-		t0 = ktime_get_ns();
+		t0 = ttm_bo_dirty_vm_clock(bo);
 		ttm_bo_dirty_record_write(dirty, ttm_bo_dirty_vm_page(vmf, bo));
 		prot = vm_get_page_prot(vma->vm_flags);
 		num_prefault = 1;
@@ -283,7 +296,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		goto out_unlock;
 	}
 
-	t0 = ktime_get_ns();
+	t0 = ttm_bo_dirty_vm_clock(bo);
 	ttm_bo_dirty_record_write(bo->dirty, page);
 	/*
 	 * The PTE may have been zapped (by a move) while we waited for the
@@ -297,7 +310,8 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		pfn = ttm_bo_dirty_vm_pfn(bo, page);
 		ret = vmf_insert_mixed_mkwrite(vma, vmf->address,
 					       __pfn_to_pfn_t(pfn, PFN_SPECIAL));
-		ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);
+		if (t0)
+			ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);
 	}
 	drm_dev_exit(idx);
 out_unlock:

@@ -227,6 +227,13 @@ static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
 	{ "costly_faults_favour_pagetable", AUTO, 1000,
 	  { .fault_ns = 20000, .pte_ns = 20 }, MK, 100,
 	  1, { 100 }, { PT } },
+	/* A scan's fixed cost makes the walk of a small BO dear */
+	{ "small_walk_without_fixed_cost_stays", AUTO, 256,
+	  { .fault_ns = 4000, .pte_ns = 20 }, PT, 1,
+	  1, { 1 }, { PT } },
+	{ "small_walk_with_fixed_cost_leaves", AUTO, 256,
+	  { .fault_ns = 4000, .pte_ns = 20, .scan_ns = 8000 }, PT, 1,
+	  1, { 1 }, { MK } },
 	/* The average follows a new phase within a few scans */
 	{ "phase_change_follows", AUTO, 1000, COSTS, MK, 0,
 	  6, { 900, 1, 1, 1, 1, 900 }, { PT, PT, PT, PT, MK, PT } },
