@@ -155,10 +155,9 @@ def summary(b, out):
     w("\nThe cost is the median over the measured cycles")
     if b.mean_patterns:
         w(", except for %s, where it is the mean (so are its ratios and "
-          "what the auto-vs-vmwgfx target compares; the other targets "
-          "compare medians): its pattern changes from sparse "
-          "to dense and back, and the median would show one phase's steady "
-          "state, not the cycles a method takes to adapt" %
+          "what the targets comparing methods use): its pattern changes "
+          "from sparse to dense and back, and the median would show one "
+          "phase's steady state, not the cycles a method takes to adapt" %
           ", ".join(b.mean_patterns))
     w(".")
     if b.mean_missing:
@@ -222,11 +221,13 @@ def targets(b):
     t = Targets()
     g = b.get
 
-    # AUTO within 1.10x of the better of the two fixed methods.
+    # AUTO within 1.10x of the better of the two fixed methods; on
+    # phase-change by the mean too, where adapting is what is measured.
     checked, failed = 0, []
     for p, s, pat in b.cells():
-        auto = g("ours", p, s, pat, "auto")
-        fixed = [v for v in (g("ours", p, s, pat, m)
+        col = b.cost_col(pat)
+        auto = g("ours", p, s, pat, "auto", col)
+        fixed = [v for v in (g("ours", p, s, pat, m, col)
                              for m in ("mkwrite", "pagetable"))
                  if v is not None]
         if auto is None or not fixed:
@@ -235,7 +236,9 @@ def targets(b):
         x = auto / min(fixed)
         if x > 1.10:
             failed.append("%s %.2fx" % (cellname(p, s, pat), x))
-    t.report("auto-vs-best-fixed (auto <= 1.10x min(mkwrite, pagetable))",
+    t.report("auto-vs-best-fixed (auto <= 1.10x min(mkwrite, pagetable)%s)"
+             % ("; phase-change by mean_ns"
+                if "phase-change" in b.mean_patterns else ""),
              checked, failed)
 
     # AUTO against vmwgfx's policy; on phase-change by the mean, which
