@@ -36,6 +36,19 @@ bench-compare: deps
 check: kernel igt
 	@scripts/check.sh
 
+# The same boot on a kernel with KASAN, lockdep, DEBUG_VM, debug objects,
+# kmemleak and fault injection (configs/debug.config): any report, and
+# any leak kmemleak finds after the tests, fails the run.
+DEBUG_OBJ := $(CURDIR)/build/obj-debug
+.PHONY: kernel-debug check-debug
+kernel-debug: deps
+	@FRAGMENTS="test.config debug.config" OBJ=$(DEBUG_OBJ) \
+		scripts/build-kernel.sh
+check-debug: kernel-debug igt
+	@CHECK_KERNEL=$(DEBUG_OBJ)/arch/x86/boot/bzImage \
+		CHECK_OUT=build/check-debug CHECK_LINT=0 \
+		CHECK_VM_TIMEOUT=7200 CHECK_TEST_TIMEOUT=3000 scripts/check.sh
+
 # The main job: the coherent-memory demo in the guest.
 run: kernel igt
 	@scripts/vm-run --timeout 300 -- build/igt/vttm_demo

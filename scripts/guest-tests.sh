@@ -17,3 +17,21 @@ for t in "$@"; do
 	timeout -k 5 "$per_test_timeout" "$t"
 	echo "### end $name $?"
 done
+
+# On a kernel with kmemleak (make check-debug), look for leaks once every
+# test is done: two scans, as an object freed late can look leaked on the
+# first. What it finds goes to the kernel log, which check-report.py
+# reads, as for any other report.
+debugfs=/sys/kernel/debug
+[ -d $debugfs ] && ! mountpoint -q $debugfs &&
+	mount -t debugfs debugfs $debugfs 2>/dev/null
+leaks=$debugfs/kmemleak
+if [ -w $leaks ]; then
+	echo scan > $leaks
+	sleep 5
+	echo scan > $leaks
+	echo "### kmemleak: $(grep -c '^unreferenced object' $leaks) suspected leaks"
+	while IFS= read -r line; do
+		echo "kmemleak: $line" > /dev/kmsg
+	done < $leaks
+fi
