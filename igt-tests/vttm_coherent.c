@@ -1373,6 +1373,21 @@ static void want_blocks(uint8_t *want, const uint64_t *pages,
 }
 
 /*
+ * A BO of two 2 MiB blocks in device memory, created with @method and
+ * mapped: the mapping gets a 2 MiB aligned address, so huge entries fit.
+ */
+static void huge_bo_create(int fd, struct bo *bo, uint32_t method)
+{
+	bo->npages = 2 * HUGE_SIZE / page_size;
+	bo->size = bo->npages * page_size;
+	vttm_require_device_mem(fd, bo->size);
+	bo->handle = vttm_gem_create_method(fd, bo->size, method);
+	move_expect(fd, bo->handle, VTTM_PLACEMENT_DEVICE);
+	bo->map = vttm_gem_mmap(fd, bo->handle, bo->size,
+				PROT_READ | PROT_WRITE);
+}
+
+/*
  * A 4 MiB BO in device memory gets a 2 MiB aligned address from mmap() and
  * is mapped with huge entries while it has no per-page write faults to
  * take: reading all of it
@@ -1392,12 +1407,7 @@ static void test_huge_mappings(int fd)
 	uint64_t faults;
 	struct bo bo;
 
-	vttm_require_device_mem(fd, size);
-	bo.npages = npages;
-	bo.size = size;
-	bo.handle = vttm_gem_create_method(fd, size, VTTM_METHOD_PAGETABLE);
-	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
-	bo.map = vttm_gem_mmap(fd, bo.handle, size, PROT_READ | PROT_WRITE);
+	huge_bo_create(fd, &bo, VTTM_METHOD_PAGETABLE);
 	igt_assert_f(!((uintptr_t)bo.map & (HUGE_SIZE - 1)),
 		     "mapping at %p is not 2 MiB aligned\n", bo.map);
 
@@ -1454,12 +1464,7 @@ static void test_huge_prefault(int fd)
 	uint8_t *zero = alloc_bytes(size, 0);
 	struct bo bo;
 
-	vttm_require_device_mem(fd, size);
-	bo.npages = npages;
-	bo.size = size;
-	bo.handle = vttm_gem_create_method(fd, size, VTTM_METHOD_MKWRITE);
-	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
-	bo.map = vttm_gem_mmap(fd, bo.handle, size, PROT_READ | PROT_WRITE);
+	huge_bo_create(fd, &bo, VTTM_METHOD_MKWRITE);
 
 	/* MKWRITE maps 4 KiB pages: the first 2 MiB gets a page table. */
 	igt_assert_eq(bo.map[0], 0);
@@ -1493,15 +1498,10 @@ static void test_huge_auto(int fd)
 	uint64_t faults;
 	struct bo bo;
 
-	vttm_require_device_mem(fd, size);
-	bo.npages = npages;
-	bo.size = size;
-	bo.handle = vttm_gem_create_method(fd, size, VTTM_METHOD_AUTO);
+	huge_bo_create(fd, &bo, VTTM_METHOD_AUTO);
 	/* From PAGETABLE, which AUTO keeps for dense writes whatever the costs. */
 	vttm_gem_set_method(fd, bo.handle, VTTM_METHOD_PAGETABLE);
 	vttm_gem_set_method(fd, bo.handle, VTTM_METHOD_AUTO);
-	move_expect(fd, bo.handle, VTTM_PLACEMENT_DEVICE);
-	bo.map = vttm_gem_mmap(fd, bo.handle, size, PROT_READ | PROT_WRITE);
 
 	for (unsigned int round = 0; round < DENSE_SCANS; round++) {
 		for (uint64_t p = 0; p < npages; p++) {
