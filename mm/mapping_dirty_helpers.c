@@ -159,14 +159,18 @@ static inline void clean_one_pte(struct dirty_walk *dw,
 	dirty_walk_record(dw, vma, addr, 1);
 }
 
-/* The bits of @dw->only for the pages mapped at [@addr, @end). */
-static void dirty_walk_only_bits(struct dirty_walk *dw,
-				 struct vm_area_struct *vma,
-				 unsigned long addr, unsigned long end,
-				 pgoff_t *first, pgoff_t *last)
+/*
+ * The bits of @dw->only for the pages mapped at [@addr, @end) are
+ * [*@first, *@last); returns the first of them that is set, or *@last.
+ */
+static pgoff_t dirty_walk_first_only(struct dirty_walk *dw,
+				     struct vm_area_struct *vma,
+				     unsigned long addr, unsigned long end,
+				     pgoff_t *first, pgoff_t *last)
 {
 	*first = linear_page_index(vma, addr) - dw->bitmap_pgoff;
 	*last = *first + ((end - addr) >> PAGE_SHIFT);
+	return find_next_bit(dw->only, *last, *first);
 }
 
 /*
@@ -195,8 +199,7 @@ static void dirty_walk_table(struct dirty_walk *dw, struct mm_walk *walk,
 	pte_t *table, *pte;
 
 	if (dw->only) {
-		dirty_walk_only_bits(dw, vma, addr, end, &first, &last);
-		bit = find_next_bit(dw->only, last, first);
+		bit = dirty_walk_first_only(dw, vma, addr, end, &first, &last);
 		if (bit >= last)
 			return;
 	}
@@ -256,9 +259,8 @@ static void dirty_walk_huge_pmd(struct dirty_walk *dw, struct mm_walk *walk,
 		if (dw->only) {
 			pgoff_t first, last;
 
-			dirty_walk_only_bits(dw, vma, addr, next, &first,
-					     &last);
-			if (find_next_bit(dw->only, last, first) >= last)
+			if (dirty_walk_first_only(dw, vma, addr, next, &first,
+						  &last) >= last)
 				goto out_unlock;
 		}
 		/* Invalidate first, so no CPU sets a bit we then overwrite. */
@@ -466,15 +468,8 @@ static void dirty_walk_post_vma(struct mm_walk *walk)
 	dec_tlb_flush_pending(walk->mm);
 }
 
-static const struct mm_walk_ops wp_walk_ops = {
-	.pud_entry	= dirty_walk_pud,
-	.pmd_entry	= dirty_walk_pmd,
-	.test_walk	= dirty_walk_test,
-	.pre_vma	= dirty_walk_pre_vma,
-	.post_vma	= dirty_walk_post_vma,
-};
-
-static const struct mm_walk_ops clean_walk_ops = {
+/* One set for every walk: what a walk does is in its struct dirty_walk. */
+static const struct mm_walk_ops dirty_walk_ops = {
 	.pud_entry	= dirty_walk_pud,
 	.pmd_entry	= dirty_walk_pmd,
 	.test_walk	= dirty_walk_test,
@@ -484,7 +479,6 @@ static const struct mm_walk_ops clean_walk_ops = {
 
 static void dirty_walk_mapping(struct address_space *mapping,
 			       pgoff_t first_index, pgoff_t nr,
-			       const struct mm_walk_ops *ops,
 			       struct dirty_walk *dw)
 {
 	/*
@@ -492,7 +486,7 @@ static void dirty_walk_mapping(struct address_space *mapping,
 	 * has nothing to report.
 	 */
 	i_mmap_lock_read(mapping);
-	walk_page_mapping(mapping, first_index, nr, ops, dw);
+	walk_page_mapping(mapping, first_index, nr, &dirty_walk_ops, dw);
 	i_mmap_unlock_read(mapping);
 }
 
@@ -539,7 +533,7 @@ unsigned long wp_shared_mapping_range(struct address_space *mapping,
 	if (!nr)
 		return 0;
 
-	dirty_walk_mapping(mapping, first_index, nr, &wp_walk_ops, &dw);
+	dirty_walk_mapping(mapping, first_index, nr, &dw);
 
 	return dw.total;
 }
@@ -584,7 +578,7 @@ unsigned long wp_shared_mapping_bitmap(struct address_space *mapping,
 	if (WARN_ON_ONCE(bitmap_pgoff > first_index) || !nr)
 		return 0;
 
-	dirty_walk_mapping(mapping, first_index, nr, &wp_walk_ops, &dw);
+	dirty_walk_mapping(mapping, first_index, nr, &dw);
 
 	return dw.total;
 }
@@ -663,7 +657,7 @@ unsigned long clean_record_shared_mapping_range(struct address_space *mapping,
 	if (WARN_ON_ONCE(bitmap_pgoff > first_index) || !nr)
 		return 0;
 
-	dirty_walk_mapping(mapping, first_index, nr, &clean_walk_ops, &dw);
+	dirty_walk_mapping(mapping, first_index, nr, &dw);
 
 	if (dw.rec_end > dw.rec_start) {
 		if (*start < *end) {
