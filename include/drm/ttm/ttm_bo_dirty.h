@@ -74,6 +74,22 @@ struct ttm_bo_dirty_costs {
 };
 
 /**
+ * struct ttm_bo_dirty_cycles - the cycles a BO took under one method
+ * @ns: the time from one scan to the next, the last two of them: all the
+ *	BO's user costs its own, the stores, the faults, the scan and
+ *	whatever the user does between two scans.
+ * @dirtied: pages written per cycle when they were measured.
+ * @count: how many of @ns are valid, 0 to 2.
+ * @age: scans since the last of them.
+ */
+struct ttm_bo_dirty_cycles {
+	u64 ns[2];
+	u64 dirtied;
+	unsigned int count;
+	unsigned int age;
+};
+
+/**
  * struct ttm_bo_dirty_policy_state - what a policy remembers of a BO
  * @method: the method in use.
  * @streak: consecutive scans that argued for the other method.
@@ -83,6 +99,10 @@ struct ttm_bo_dirty_costs {
  *	(AUTO only).
  * @full_left: scans still to report every page without looking, because
  *	looking costs more than it saves (AUTO, PAGETABLE only).
+ * @cycles: measured cycles under MKWRITE ([0]) and PAGETABLE ([1])
+ *	(AUTO only).
+ * @probe_gap: scans a measurement of the method not in use stays valid;
+ *	doubles each time measuring both gives a verdict (AUTO only).
  */
 struct ttm_bo_dirty_policy_state {
 	enum ttm_bo_dirty_method method;
@@ -90,6 +110,8 @@ struct ttm_bo_dirty_policy_state {
 	u64 dirtied_x16;
 	unsigned int dense_scans;
 	unsigned int full_left;
+	struct ttm_bo_dirty_cycles cycles[2];
+	unsigned int probe_gap;
 };
 
 /**
@@ -125,6 +147,12 @@ struct ttm_bo_dirty {
 	 * Points into the same allocation, after @bitmap.
 	 */
 	unsigned long *writable;
+	/**
+	 * @last_scan_ns: when the last scan found what it reports, or 0 when
+	 * the time until the next will not be one comparable cycle (a switch,
+	 * a zap or a scan reported whole comes in between).
+	 */
+	u64 last_scan_ns;
 	/**
 	 * @huge_mapped: a fault may have mapped part of the BO with a huge
 	 * entry since its PTEs were last zapped.
@@ -162,7 +190,7 @@ bool ttm_bo_dirty_policy_dense(struct ttm_bo_dirty_policy_state state);
 struct ttm_bo_dirty_policy_state
 ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
 			   struct ttm_bo_dirty_policy_state state,
-			   pgoff_t num_pages, pgoff_t dirtied,
+			   pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
 			   const struct ttm_bo_dirty_costs *costs);
 
 /* Measured costs, for the AUTO policy and for drivers to report. */

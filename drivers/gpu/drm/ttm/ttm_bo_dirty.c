@@ -309,6 +309,8 @@ static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 	dirty->policy.full_left = 0;
 	dirty->stats.method = method;
 	dirty->stats.switches++;
+	/* The next cycle pays for the switch: not one to measure. */
+	dirty->last_scan_ns = 0;
 }
 
 /**
@@ -397,6 +399,7 @@ static void ttm_bo_dirty_scan_full(struct ttm_buffer_object *bo)
 	ttm_bo_dirty_mark(dirty, 0, dirty->num_pages);
 	dirty->stats.full_scans++;
 	dirty->stats.pages_reported += dirty->num_pages;
+	dirty->last_scan_ns = 0;
 }
 
 /**
@@ -416,6 +419,7 @@ static void ttm_bo_dirty_scan_full(struct ttm_buffer_object *bo)
 void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 {
 	struct ttm_bo_dirty *dirty = bo->dirty;
+	u64 now, cycle_ns;
 	pgoff_t dirtied;
 
 	dma_resv_assert_held(bo->base.resv);
@@ -440,6 +444,10 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 		dirtied = bitmap_weight(dirty->bitmap, dirty->end);
 	dirty->stats.pages_reported += dirtied;
 
+	now = ktime_get_ns();
+	cycle_ns = dirty->last_scan_ns ? now - dirty->last_scan_ns : 0;
+	dirty->last_scan_ns = now;
+
 	if (ttm_bo_dirty_method_is_auto(dirty->requested)) {
 		struct ttm_bo_dirty_policy_state next;
 		struct ttm_bo_dirty_costs costs;
@@ -448,7 +456,7 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 		next = ttm_bo_dirty_policy_update(dirty->requested,
 						  dirty->policy,
 						  dirty->num_pages, dirtied,
-						  &costs);
+						  cycle_ns, &costs);
 		ttm_bo_dirty_switch(bo, next.method);
 		next.method = dirty->policy.method;
 		dirty->policy = next;
@@ -497,6 +505,8 @@ void ttm_bo_dirty_unmap_notify(struct ttm_buffer_object *bo)
 	/* Nothing stays mapped: no PTE left to write-protect. */
 	ttm_bo_dirty_reset_wp(dirty);
 	dirty->huge_mapped = false;
+	/* Faults map it all again: the next cycle is not one to measure. */
+	dirty->last_scan_ns = 0;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_unmap_notify);
 

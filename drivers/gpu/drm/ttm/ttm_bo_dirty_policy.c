@@ -15,6 +15,19 @@
  * cost at most half, after two scans in a row when it would save a fifth,
  * and never for less.
  *
+ * The model sees what the kernel spends, not all a method costs: under
+ * PAGETABLE a store to a page whose dirty bit a scan cleared makes the CPU
+ * walk the page tables again and set the bit, and the entry to and exit
+ * from a fault cost more than its handler. How much is a matter of the
+ * CPU (or of the emulator). So AUTO also measures what counts in the end,
+ * the time from one scan to the next, under each method. Once the model
+ * has settled on one method, and thinks the other no more than four times
+ * dearer, AUTO tries the other for a few scans (a probe); a measured cycle
+ * a tenth shorter wins, whatever the model says. A measurement holds as
+ * long as the BO is written about as much per cycle, and for a number of
+ * scans that doubles with each verdict: a steady BO is probed ever more
+ * rarely, and a probe of the worse method costs a few cycles.
+ *
  * When nearly every page is written between scans, looking at PTEs costs
  * more than it saves. After three such scans in a row a PAGETABLE BO
  * reports every page for the next seven scans without walking, keeping
@@ -30,6 +43,7 @@
  */
 
 #include <linux/limits.h>
+#include <linux/minmax.h>
 #include <linux/overflow.h>
 
 #include <drm/ttm/ttm_bo_dirty.h>
@@ -40,6 +54,12 @@
 #define TTM_BO_DIRTY_DENSE_SCANS	3
 /* Scans then reported whole without looking, before looking again. */
 #define TTM_BO_DIRTY_FULL_SCANS		7
+
+/* Scans a measurement of the other method holds: first and most. */
+#define TTM_BO_DIRTY_PROBE_GAP_MIN	8
+#define TTM_BO_DIRTY_PROBE_GAP_MAX	256
+/* Probe only a method the model thinks at most this many times dearer. */
+#define TTM_BO_DIRTY_PROBE_RATIO	4
 
 /* vmwgfx 6.1: one page of PTEs less one, 10% both ways, third scan. */
 #define VMWGFX_SMALL_PAGES		511
@@ -121,12 +141,71 @@ static u64 ttm_bo_dirty_add_sat(u64 a, u64 b)
 	return check_add_overflow(a, b, &r) ? U64_MAX : r;
 }
 
+/* Whether two cycles wrote about as many pages: half as much again, or 2. */
+static bool ttm_bo_dirty_comparable(u64 a, u64 b)
+{
+	u64 lo = min(a, b), hi = max(a, b);
+
+	return hi <= lo + lo / 2 + 2;
+}
+
+static void ttm_bo_dirty_cycles_add(struct ttm_bo_dirty_cycles *c,
+				    u64 dirtied, u64 ns)
+{
+	if (!c->count)
+		c->dirtied = dirtied;
+	c->ns[1] = c->ns[0];
+	c->ns[0] = ns;
+	c->count = min(c->count + 1, 2U);
+	c->age = 0;
+}
+
+/* The better of the two: one cycle that waited for something says little. */
+static u64 ttm_bo_dirty_cycles_best(const struct ttm_bo_dirty_cycles *c)
+{
+	return min(c->ns[0], c->ns[1]);
+}
+
+/*
+ * Both methods measured, the one in use just now for the second time: the
+ * shorter cycle wins, by a tenth; within a tenth, the model's choice.
+ */
+static bool ttm_bo_dirty_verdict(const struct ttm_bo_dirty_policy_state *state,
+				 u64 cur_model, u64 other_model)
+{
+	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	u64 cur = ttm_bo_dirty_cycles_best(&state->cycles[i]);
+	u64 other = ttm_bo_dirty_cycles_best(&state->cycles[!i]);
+
+	if (other < cur - cur / 10)
+		return true;
+	if (cur < other - other / 10)
+		return false;
+	return other_model < cur_model;
+}
+
+/* The model's choice, with hysteresis: whether to switch now. */
+static bool ttm_bo_dirty_model_switch(struct ttm_bo_dirty_policy_state *state,
+				      u64 cur, u64 other)
+{
+	if (other <= cur / 2)
+		return true;
+	if (other <= cur - cur / 5)
+		return ++state->streak >= 2;
+	state->streak = 0;
+	return false;
+}
+
 static struct ttm_bo_dirty_policy_state
 ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
-			 pgoff_t num_pages, pgoff_t dirtied,
+			 pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
 			 const struct ttm_bo_dirty_costs *costs)
 {
+	unsigned int i = state.method == TTM_BO_DIRTY_PAGETABLE;
+	struct ttm_bo_dirty_cycles *mine = &state.cycles[i];
+	struct ttm_bo_dirty_cycles *theirs = &state.cycles[!i];
 	u64 mkwrite, pagetable, cur, other;
+	bool fresh = false, change;
 
 	/* Three quarters of the weight on this scan: phases show quickly. */
 	state.dirtied_x16 = (state.dirtied_x16 +
@@ -141,16 +220,39 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 	cur = state.method == TTM_BO_DIRTY_MKWRITE ? mkwrite : pagetable;
 	other = state.method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
 
-	if (other <= cur / 2) {
+	/* Another load: what was measured at the old one no longer holds. */
+	if ((mine->count && !ttm_bo_dirty_comparable(mine->dirtied, dirtied)) ||
+	    (theirs->count &&
+	     !ttm_bo_dirty_comparable(theirs->dirtied, dirtied))) {
+		mine->count = 0;
+		theirs->count = 0;
+		state.probe_gap = 0;
+	}
+	if (!state.probe_gap)
+		state.probe_gap = TTM_BO_DIRTY_PROBE_GAP_MIN;
+	if (cycle_ns) {
+		fresh = mine->count == 1;
+		ttm_bo_dirty_cycles_add(mine, dirtied, cycle_ns);
+	}
+	if (theirs->count && ++theirs->age > state.probe_gap)
+		theirs->count = 0;
+
+	if (theirs->count == 2) {
+		/* Measured: the verdict holds until it ages out. */
+		change = fresh && ttm_bo_dirty_verdict(&state, cur, other);
+		if (fresh)
+			state.probe_gap = min(state.probe_gap * 2,
+					      TTM_BO_DIRTY_PROBE_GAP_MAX);
+	} else {
+		change = ttm_bo_dirty_model_switch(&state, cur, other);
+		/* A probe: the model settled, and may be wrong by that much. */
+		if (!change && mine->count == 2 &&
+		    other / TTM_BO_DIRTY_PROBE_RATIO <= cur)
+			change = true;
+	}
+	if (change)
 		state = ttm_bo_dirty_switch_to(state,
 					       ttm_bo_dirty_other(state.method));
-	} else if (other <= cur - cur / 5) {
-		if (++state.streak >= 2)
-			state = ttm_bo_dirty_switch_to(state,
-						       ttm_bo_dirty_other(state.method));
-	} else {
-		state.streak = 0;
-	}
 
 	if ((u64)dirtied * 16 >= (u64)num_pages * 15)
 		state.dense_scans++;
@@ -183,6 +285,9 @@ EXPORT_SYMBOL(ttm_bo_dirty_policy_dense);
  * @state: what the policy remembers of the BO.
  * @num_pages: size of the BO in pages.
  * @dirtied: pages the scan found written.
+ * @cycle_ns: time since the previous scan, or 0 when that was not one
+ *	plain cycle of the method in use (the first scan, or a switch, a
+ *	zap or a scan reported whole in between); only AUTO uses it.
  * @costs: measured costs; only AUTO uses them.
  *
  * Not called for the scans that report every page without looking.
@@ -194,11 +299,12 @@ EXPORT_SYMBOL(ttm_bo_dirty_policy_dense);
 struct ttm_bo_dirty_policy_state
 ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
 			   struct ttm_bo_dirty_policy_state state,
-			   pgoff_t num_pages, pgoff_t dirtied,
+			   pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
 			   const struct ttm_bo_dirty_costs *costs)
 {
 	if (policy == TTM_BO_DIRTY_AUTO_VMWGFX)
 		return ttm_bo_dirty_policy_vmwgfx(state, num_pages, dirtied);
-	return ttm_bo_dirty_policy_auto(state, num_pages, dirtied, costs);
+	return ttm_bo_dirty_policy_auto(state, num_pages, dirtied, cycle_ns,
+					costs);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_policy_update);

@@ -187,7 +187,7 @@ static void ttm_bo_dirty_test_initial(struct kunit *test)
 
 /* Policy: a sequence of scans, and the method after each */
 
-#define MAX_SCANS	6
+#define MAX_SCANS	8
 
 struct ttm_bo_dirty_policy_case {
 	const char *name;
@@ -201,6 +201,8 @@ struct ttm_bo_dirty_policy_case {
 	enum ttm_bo_dirty_method after[MAX_SCANS];
 	unsigned int full_left;	/* after the last scan */
 	bool dense;		/* after the last scan: huge entries pay */
+	/* measured scan to scan, in us; 0 where the caller passes none */
+	u64 cycle_us[MAX_SCANS];
 };
 
 #define MK TTM_BO_DIRTY_MKWRITE
@@ -259,6 +261,32 @@ static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
 	{ "vmwgfx_ignores_costs", VMW, 1000,
 	  { .fault_ns = 20000, .pte_ns = 20 }, MK, 0,
 	  2, { 99, 99 }, { MK, MK } },
+	/*
+	 * Measured cycles. 20 pages: the model puts MKWRITE at twice
+	 * PAGETABLE, close enough to probe once PAGETABLE has two cycles.
+	 */
+	{ "shorter_measured_cycles_overrule_the_model", AUTO, 1000, COSTS,
+	  PT, 20, 7, { 20, 20, 20, 20, 20, 20, 20 },
+	  { PT, PT, MK, MK, MK, MK, MK }, 0, false,
+	  { 0, 7000, 7000, 0, 5000, 5000, 5000 } },
+	{ "a_probe_that_loses_goes_back", AUTO, 1000, COSTS,
+	  PT, 20, 8, { 20, 20, 20, 20, 20, 20, 20, 20 },
+	  { PT, PT, MK, MK, MK, PT, PT, PT }, 0, false,
+	  { 0, 7000, 7000, 0, 9000, 9000, 0, 7000 } },
+	{ "a_tie_keeps_the_models_choice", AUTO, 1000, COSTS,
+	  PT, 20, 6, { 20, 20, 20, 20, 20, 20 },
+	  { PT, PT, MK, MK, MK, PT }, 0, false,
+	  { 0, 7000, 7000, 0, 7300, 7300 } },
+	/* 100 pages: MKWRITE ten times dearer by the model, not worth a try */
+	{ "no_probe_where_the_model_is_sure", AUTO, 1000, COSTS,
+	  PT, 100, 5, { 100, 100, 100, 100, 100 },
+	  { PT, PT, PT, PT, PT }, 0, false,
+	  { 0, 7000, 7000, 7000, 7000 } },
+	/* Measured at 20 pages, then 900 are written: the model decides */
+	{ "another_load_forgets_the_measurements", AUTO, 1000, COSTS,
+	  PT, 20, 7, { 20, 20, 20, 20, 20, 20, 900 },
+	  { PT, PT, MK, MK, MK, MK, PT }, 0, false,
+	  { 0, 7000, 7000, 0, 5000, 5000, 5000 } },
 };
 
 #undef MK
@@ -290,6 +318,7 @@ static void ttm_bo_dirty_test_policy(struct kunit *test)
 
 		state = ttm_bo_dirty_policy_update(t->policy, state,
 						   t->num_pages, t->dirtied[i],
+						   t->cycle_us[i] * 1000,
 						   &t->costs);
 		KUNIT_EXPECT_EQ_MSG(test, state.method, t->after[i],
 				    "after scan %u", i);
@@ -298,6 +327,60 @@ static void ttm_bo_dirty_test_policy(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, state.full_left, t->full_left);
 	KUNIT_EXPECT_EQ(test, ttm_bo_dirty_policy_dense(state), t->dense);
+}
+
+/*
+ * A steady load for many scans, where each method's cycle takes what
+ * @mk_us and @pt_us say and the caller passes no cycle after a switch, as
+ * ttm_bo_dirty_scan() does. Returns the scans spent in the slower method
+ * and counts the switches.
+ */
+static unsigned int run_steady(u64 mk_us, u64 pt_us, unsigned int scans,
+			       unsigned int *switches)
+{
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = 20 };
+	struct ttm_bo_dirty_policy_state state = {
+		.method = TTM_BO_DIRTY_PAGETABLE,
+	};
+	enum ttm_bo_dirty_method slow = mk_us > pt_us ?
+		TTM_BO_DIRTY_MKWRITE : TTM_BO_DIRTY_PAGETABLE;
+	bool measurable = false;
+	unsigned int i, in_slow = 0;
+
+	*switches = 0;
+	for (i = 0; i < scans; i++) {
+		enum ttm_bo_dirty_method before = state.method;
+		u64 us = before == TTM_BO_DIRTY_MKWRITE ? mk_us : pt_us;
+
+		state = ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, state,
+						   1000, 20,
+						   measurable ? us * 1000 : 0,
+						   &costs);
+		measurable = state.method == before;
+		*switches += !measurable;
+		in_slow += state.method == slow;
+	}
+	return in_slow;
+}
+
+/* Probes go on, ever more rarely, whichever method wins */
+static void ttm_bo_dirty_test_probes_back_off(struct kunit *test)
+{
+	unsigned int switches, in_slow;
+
+	/* The model's choice (PAGETABLE) is the slower one here */
+	in_slow = run_steady(5000, 7000, 400, &switches);
+	KUNIT_EXPECT_LE(test, in_slow, 400U / 20);
+	/* It looks again: after 8, 16, 32, 64, 128 and 256 scans */
+	KUNIT_EXPECT_GE(test, switches, 6U);
+	KUNIT_EXPECT_LE(test, switches, 16U);
+
+	/* The model was right: probing costs a few scans, then fewer */
+	in_slow = run_steady(9000, 7000, 400, &switches);
+	KUNIT_EXPECT_LE(test, in_slow, 400U / 20);
+	KUNIT_EXPECT_GE(test, switches, 6U);
+	KUNIT_EXPECT_LE(test, switches, 16U);
 }
 
 static struct kunit_case ttm_bo_dirty_test_cases[] = {
@@ -309,6 +392,7 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 			 ttm_bo_dirty_initial_gen_params),
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_policy,
 			 ttm_bo_dirty_policy_gen_params),
+	KUNIT_CASE(ttm_bo_dirty_test_probes_back_off),
 	{}
 };
 
