@@ -47,7 +47,8 @@ kernel-debug: deps
 check-debug: kernel-debug igt
 	@CHECK_KERNEL=$(DEBUG_OBJ)/arch/x86/boot/bzImage \
 		CHECK_OUT=build/check-debug CHECK_LINT=0 \
-		CHECK_VM_TIMEOUT=7200 CHECK_TEST_TIMEOUT=3000 scripts/check.sh
+		CHECK_VM_TIMEOUT=7200 CHECK_TEST_TIMEOUT=3000 \
+		CHECK_STRESS_SECONDS=90 scripts/check.sh
 
 # The main job: the coherent-memory demo in the guest.
 run: kernel igt

@@ -10,6 +10,8 @@
 #   CHECK_LINT=0        no lint: the sources are those make check lints
 #   CHECK_VM_TIMEOUT    the whole boot, seconds (default 1500)
 #   CHECK_TEST_TIMEOUT  each IGT binary, seconds (default 600)
+#   CHECK_STRESS_SECONDS how long vttm_stress runs its writers, seconds
+#                       (default 5; the test caps it at 600)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +41,7 @@ for c in igt-tests/*.c; do
 done
 scripts/vm-run --timeout "${CHECK_VM_TIMEOUT:-1500}" --kernel "$kernel" \
 	--dir "$out/vm" -- \
+	env VTTM_STRESS_SECONDS="${CHECK_STRESS_SECONDS:-5}" \
 	scripts/guest-tests.sh --timeout "${CHECK_TEST_TIMEOUT:-600}" \
 	"${tests[@]/#/build/igt/}" > "$out/igt.log" 2>&1
 vmrc=$?

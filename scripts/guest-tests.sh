@@ -11,6 +11,8 @@ if [ "${1:-}" = --timeout ]; then
 fi
 
 echo "### guest: $(uname -r), $(nproc) cpus, $(ls /dev/dri 2>/dev/null | tr '\n' ' ')"
+# vm-run passes no environment of its own: check.sh sets this with env.
+echo "### stress: ${VTTM_STRESS_SECONDS:-default} seconds"
 for t in "$@"; do
 	name=$(basename "$t")
 	echo "### begin $name"
