@@ -732,6 +732,20 @@ static void test_fork_race(int fd)
 {
 	const uint64_t npages = 64, size = npages * page_size;
 	uint64_t state = 0xf02c0001;
+	uint32_t probe;
+	void *ptr;
+
+	/*
+	 * A child can only inherit shared mappings: TTM refuses every
+	 * private one, read-only too (it may become writable, copy on
+	 * write), so no child ever holds a copy the tracking cannot see.
+	 */
+	probe = vttm_gem_create(fd, page_size);
+	ptr = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE, fd,
+		   vttm_gem_mmap_offset(fd, probe));
+	igt_assert(ptr == MAP_FAILED);
+	igt_assert_eq(errno, EINVAL);
+	gem_close(fd, probe);
 
 	for (unsigned int m = 0; m < ARRAY_SIZE(race_methods); m++) {
 		uint8_t *shadow = alloc_bytes(size, 0);
