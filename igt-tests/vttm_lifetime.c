@@ -338,23 +338,38 @@ static void require_ttm_debugfs(void)
 }
 
 /*
- * Swap out every BO TTM can, as its shrinker does under memory pressure:
- * each read of tt_shrink swaps out one and prints its pages, 0 once
- * none is left. Returns the pages swapped out.
+ * Swap out up to @max BOs, as TTM's shrinker does under memory pressure:
+ * each read of tt_shrink swaps out one and prints its pages, 0 once none
+ * is left. Returns the pages swapped out; *@all tells whether none was
+ * left at the end.
  */
-static uint64_t swap_out_all(void)
+static uint64_t swap_out(unsigned int max, bool *all)
 {
 	uint64_t pages = 0;
 	long long n;
 
-	for (unsigned int i = 0; i < 256; i++) {
+	*all = false;
+	for (unsigned int i = 0; i < max; i++) {
 		n = read_number(TT_SHRINK);
 		igt_assert_f(n >= 0, "tt_shrink: %s\n", strerror(-n));
-		if (!n)
-			return pages;
+		if (!n) {
+			*all = true;
+			break;
+		}
 		pages += n;
 	}
-	igt_assert_f(false, "tt_shrink still swapping after 256 BOs\n");
+
+	return pages;
+}
+
+/* Swap out every BO TTM can; nothing else is running to bring one back. */
+static uint64_t swap_out_all(void)
+{
+	uint64_t pages;
+	bool all;
+
+	pages = swap_out(256, &all);
+	igt_assert_f(all, "tt_shrink still swapping after 256 BOs\n");
 
 	return pages;
 }
@@ -1372,6 +1387,7 @@ static void test_pressure_under_writers(int fd)
 	struct bo set[NSET];
 	uint64_t dev_size, pages;
 	int stop = 0;
+	bool all;
 
 	require_ttm_debugfs();
 	pages = set_init(fd, set);
@@ -1397,7 +1413,8 @@ static void test_pressure_under_writers(int fd)
 			close_fillers(fd, fillers);
 			break;
 		case 3:
-			swapped += swap_out_all();
+			/* The writers fault BOs back in: a round's worth. */
+			swapped += swap_out(2 * NSET, &all);
 			break;
 		}
 		vttm_gem_sync(fd, bo->handle);
