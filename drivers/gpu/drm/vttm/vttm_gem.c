@@ -76,45 +76,46 @@ int vttm_gem_mmap_offset_ioctl(struct drm_device *drm, void *data,
 					   &args->offset);
 }
 
-/**
- * vttm_gem_info_ioctl() - DRM_IOCTL_VTTM_GEM_INFO
- * @drm: DRM device
- * @data: &struct drm_vttm_gem_info
- * @file: DRM file of the caller
- *
- * Return: 0 or a negative errno.
+/*
+ * What the ioctls that act on one BO have in common: look the handle up,
+ * take the BO's reservation, act, then let go of both. A failed lookup or
+ * reservation leaves @args as it was.
  */
-int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
-			struct drm_file *file)
+static int vttm_gem_act_reserved(struct drm_file *file, u32 handle,
+				 int (*act)(struct vttm_bo *bo, void *args),
+				 void *args)
 {
-	struct drm_vttm_gem_info *args = data;
-	struct ttm_bo_dirty_stats stats;
 	struct drm_gem_object *obj;
 	struct vttm_bo *bo;
 	int ret;
 
-	if (args->pad)
-		return -EINVAL;
-
-	obj = drm_gem_object_lookup(file, args->handle);
+	obj = drm_gem_object_lookup(file, handle);
 	if (!obj)
 		return -ENOENT;
 	bo = to_vttm_bo(obj);
 
-	args->size = obj->size;
+	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
+	if (!ret) {
+		ret = act(bo, args);
+		ttm_bo_unreserve(&bo->tbo);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static int vttm_gem_info_act(struct vttm_bo *bo, void *data)
+{
+	struct drm_vttm_gem_info *args = data;
+	struct ttm_bo_dirty_stats stats;
+
+	ttm_bo_dirty_get_stats(&bo->tbo, &stats);
+	args->size = bo->tbo.base.size;
+	args->placement = vttm_bo_placement(bo);
 	args->pad2 = 0;
-	/* Atomic counters: no lock, and a sync in flight counts or not. */
+	/* Atomic counters: a sync in flight counts or not. */
 	args->syncs = atomic64_read(&bo->syncs);
 	args->pages_copied = atomic64_read(&bo->pages_copied);
-
-	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
-	if (ret)
-		goto out_put;
-	ttm_bo_dirty_get_stats(&bo->tbo, &stats);
 	args->method = bo->method;
-	args->placement = vttm_bo_placement(bo);
-	ttm_bo_unreserve(&bo->tbo);
-
 	switch (stats.method) {
 	case TTM_BO_DIRTY_MKWRITE:
 		args->active_method = VTTM_METHOD_MKWRITE;
@@ -130,8 +131,38 @@ int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
 	args->switches = stats.switches;
 	args->pages_reported = stats.pages_reported;
 	args->full_scans = stats.full_scans;
-out_put:
-	drm_gem_object_put(obj);
+	return 0;
+}
+
+/**
+ * vttm_gem_info_ioctl() - DRM_IOCTL_VTTM_GEM_INFO
+ * @drm: DRM device
+ * @data: &struct drm_vttm_gem_info
+ * @file: DRM file of the caller
+ *
+ * Return: 0 or a negative errno.
+ */
+int vttm_gem_info_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct drm_vttm_gem_info *args = data;
+
+	if (args->pad)
+		return -EINVAL;
+
+	return vttm_gem_act_reserved(file, args->handle, vttm_gem_info_act,
+				     args);
+}
+
+static int vttm_gem_set_method_act(struct vttm_bo *bo, void *data)
+{
+	const struct drm_vttm_gem_set_method *args = data;
+	int ret;
+
+	ret = ttm_bo_dirty_set_method(&bo->tbo,
+				      vttm_method_to_ttm(args->method));
+	if (!ret)
+		bo->method = args->method;
 	return ret;
 }
 
@@ -148,29 +179,21 @@ int vttm_gem_set_method_ioctl(struct drm_device *drm, void *data,
 			      struct drm_file *file)
 {
 	struct drm_vttm_gem_set_method *args = data;
-	struct drm_gem_object *obj;
-	struct vttm_bo *bo;
 	int ret;
 
 	ret = vttm_check_set_method(args->method);
 	if (ret)
 		return ret;
 
-	obj = drm_gem_object_lookup(file, args->handle);
-	if (!obj)
-		return -ENOENT;
-	bo = to_vttm_bo(obj);
+	return vttm_gem_act_reserved(file, args->handle,
+				     vttm_gem_set_method_act, args);
+}
 
-	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
-	if (ret)
-		goto out_put;
-	ret = ttm_bo_dirty_set_method(&bo->tbo, vttm_method_to_ttm(args->method));
-	if (!ret)
-		bo->method = args->method;
-	ttm_bo_unreserve(&bo->tbo);
-out_put:
-	drm_gem_object_put(obj);
-	return ret;
+static int vttm_gem_move_act(struct vttm_bo *bo, void *data)
+{
+	const struct drm_vttm_gem_move *args = data;
+
+	return vttm_bo_move(bo, args->placement);
 }
 
 /**
@@ -185,26 +208,14 @@ int vttm_gem_move_ioctl(struct drm_device *drm, void *data,
 			struct drm_file *file)
 {
 	struct drm_vttm_gem_move *args = data;
-	struct drm_gem_object *obj;
-	struct vttm_bo *bo;
 	int ret;
 
 	ret = vttm_check_move(args, to_vttm_device(drm)->vram.num_pages);
 	if (ret)
 		return ret;
 
-	obj = drm_gem_object_lookup(file, args->handle);
-	if (!obj)
-		return -ENOENT;
-	bo = to_vttm_bo(obj);
-
-	ret = ttm_bo_reserve(&bo->tbo, true, false, NULL);
-	if (!ret) {
-		ret = vttm_bo_move(bo, args->placement);
-		ttm_bo_unreserve(&bo->tbo);
-	}
-	drm_gem_object_put(obj);
-	return ret;
+	return vttm_gem_act_reserved(file, args->handle, vttm_gem_move_act,
+				     args);
 }
 
 /**
