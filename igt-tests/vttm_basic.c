@@ -1076,7 +1076,7 @@ static long vram_mb_param(void)
 static void test_get_param_device_mem(int fd)
 {
 	static const uint32_t bad_params[] = {
-		VTTM_PARAM_DEVICE_MEM_SIZE + 1, 0x80000000u, 0xffffffffu,
+		VTTM_PARAM_CLIENT_MEM_USED + 1, 0x80000000u, 0xffffffffu,
 	};
 	const uint64_t untouched = 0xa5a5a5a5a5a5a5a5ull;
 	struct drm_vttm_get_param arg = {

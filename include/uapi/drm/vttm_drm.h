@@ -95,11 +95,26 @@ extern "C" {
  *
  * Creates a buffer object in system placement together with its device
  * copy, which starts out zeroed like the buffer object itself.
+ *
+ * Each client, that is each open DRM file, may hold at most
+ * %VTTM_PARAM_CLIENT_MEM_LIMIT bytes of buffer objects it created, dumb
+ * buffers included. A create that would go past that fails with -ENOSPC
+ * and creates nothing. -ENOSPC and not -ENOMEM: the system may well have
+ * the memory, this client has used up its share, and only freeing some
+ * of its own buffer objects helps. The arguments are checked first: a bad
+ * size or flag gives -EINVAL even to a client at its limit.
+ *
+ * A buffer object stays charged to the client that created it for as
+ * long as it exists: also after that client closed its handle, or its
+ * file, while mappings, dma-bufs or the handles of other clients keep it
+ * alive. Importing it with PRIME charges the importer nothing. Its size
+ * is returned to the creator's account when its last reference goes.
  */
 struct drm_vttm_gem_create {
 	/**
 	 * @size: In: size in bytes; rounded up to a whole number of pages.
 	 * Must be non-zero and at most %DRM_VTTM_MAX_BO_SIZE, else -EINVAL.
+	 * The rounded size is what the client is charged.
 	 */
 	__u64 size;
 	/**
@@ -280,8 +295,16 @@ struct drm_vttm_gem_move {
 /*
  * VTTM_PARAM_DEVICE_MEM_SIZE: bytes of device memory, the room
  * VTTM_PLACEMENT_DEVICE has for all BOs together; zero if there is none.
+ * VTTM_PARAM_CLIENT_MEM_LIMIT: bytes of BOs one client may hold (see
+ * &struct drm_vttm_gem_create): the vttm.client_mem_mb module parameter,
+ * by default a quarter of system RAM. It may change at run time; what a
+ * client holds already stays, even above a lowered limit.
+ * VTTM_PARAM_CLIENT_MEM_USED: bytes of BOs charged to the calling client
+ * now: the sizes of the BOs it created that still exist.
  */
 #define VTTM_PARAM_DEVICE_MEM_SIZE	0
+#define VTTM_PARAM_CLIENT_MEM_LIMIT	1
+#define VTTM_PARAM_CLIENT_MEM_USED	2
 
 /**
  * struct drm_vttm_get_param - read a property of the device

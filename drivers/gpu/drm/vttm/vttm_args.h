@@ -38,6 +38,24 @@ static inline int vttm_check_bo_size(u64 size, u64 *rounded)
 }
 
 /**
+ * vttm_check_charge() - whether a client may take on more BO memory
+ * @used: bytes of BOs charged to the client now
+ * @size: bytes it asks for on top
+ * @limit: bytes it may hold in all
+ *
+ * Written without the sum @used + @size, which could wrap. A client above
+ * a limit lowered under it gets nothing more until it is below again.
+ *
+ * Return: 0, or -ENOSPC if @used + @size would exceed @limit.
+ */
+static inline int vttm_check_charge(u64 used, u64 size, u64 limit)
+{
+	if (used > limit || size > limit - used)
+		return -ENOSPC;
+	return 0;
+}
+
+/**
  * vttm_check_create_flags() - validate create flags and pick the method
  * @flags: &drm_vttm_gem_create.flags from user space
  * @method: on success, the VTTM_METHOD_* the flags ask for

@@ -6,7 +6,9 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
@@ -18,7 +20,13 @@
 #include <drm/ttm/ttm_placement.h>
 #include <drm/ttm/ttm_tt.h>
 
+#include "vttm_args.h"
 #include "vttm_drv.h"
+
+static unsigned int vttm_client_mem_mb;
+module_param_named(client_mem_mb, vttm_client_mem_mb, uint, 0644);
+MODULE_PARM_DESC(client_mem_mb,
+		 "Most BO memory one client (open DRM file) may hold, in MiB; 0 for a quarter of RAM (default 0)");
 
 static const struct ttm_place vttm_sys_place = {
 	.mem_type = TTM_PL_SYSTEM,
@@ -152,6 +160,88 @@ int vttm_ttm_init(struct vttm_device *vdev)
 	return vttm_vram_init(vdev);
 }
 
+/* Clients and what their BOs are charged to them */
+
+/**
+ * vttm_client_mem_limit() - bytes of BOs one client may hold
+ *
+ * Read at every create, so that a change of the parameter applies from
+ * the next one on.
+ *
+ * Return: the limit in bytes.
+ */
+u64 vttm_client_mem_limit(void)
+{
+	unsigned int mb = READ_ONCE(vttm_client_mem_mb);
+
+	/*
+	 * A quarter: a BO can cost twice its size, its pages and its device
+	 * copy, so one client alone still leaves half of RAM to the rest.
+	 */
+	if (!mb)
+		return ((u64)totalram_pages() << PAGE_SHIFT) / 4;
+	return (u64)mb * SZ_1M;
+}
+
+/**
+ * vttm_file_create() - the state of a new client
+ *
+ * Return: the state with one reference, for the DRM file, or NULL.
+ */
+struct vttm_file *vttm_file_create(void)
+{
+	struct vttm_file *vfile;
+
+	vfile = kzalloc(sizeof(*vfile), GFP_KERNEL);
+	if (!vfile)
+		return NULL;
+	kref_init(&vfile->refcount);
+	atomic64_set(&vfile->bo_mem, 0);
+	return vfile;
+}
+
+static void vttm_file_release(struct kref *kref)
+{
+	struct vttm_file *vfile = container_of(kref, struct vttm_file,
+					       refcount);
+
+	/* Each BO charged here held a reference until it gave its charge back. */
+	WARN_ON_ONCE(atomic64_read(&vfile->bo_mem));
+	kfree(vfile);
+}
+
+/**
+ * vttm_file_put() - drop a reference to the state of a client
+ * @vfile: the client
+ */
+void vttm_file_put(struct vttm_file *vfile)
+{
+	kref_put(&vfile->refcount, vttm_file_release);
+}
+
+/*
+ * Charge @size bytes to @vfile, or fail with -ENOSPC and charge nothing.
+ * The check and the add are one step, so creates racing in one client
+ * cannot together go past the limit.
+ */
+static int vttm_file_charge(struct vttm_file *vfile, u64 size)
+{
+	u64 limit = vttm_client_mem_limit();
+	s64 used = atomic64_read(&vfile->bo_mem);
+
+	do {
+		if (vttm_check_charge(used, size, limit))
+			return -ENOSPC;
+	} while (!atomic64_try_cmpxchg(&vfile->bo_mem, &used, used + size));
+	return 0;
+}
+
+static void vttm_file_uncharge(struct vttm_file *vfile, u64 size)
+{
+	/* Only what was charged is returned: never below zero. */
+	WARN_ON_ONCE(atomic64_sub_return(size, &vfile->bo_mem) < 0);
+}
+
 /* GEM object functions; the mapping side stays here in one place. */
 
 static void vttm_gem_free(struct drm_gem_object *obj)
@@ -253,6 +343,8 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
 	struct vttm_bo *bo = container_of(tbo, struct vttm_bo, tbo);
 
 	ttm_bo_dirty_detach(tbo);
+	vttm_file_uncharge(bo->owner, tbo->base.size);
+	vttm_file_put(bo->owner);
 	drm_gem_object_release(&tbo->base);
 	kvfree(bo->dev_copy);
 	kfree(bo);
@@ -261,31 +353,42 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
 /**
  * vttm_bo_create() - create a buffer object and its device copy
  * @vdev: the vttm device
+ * @owner: the client creating it, charged @size bytes until it is freed
  * @size: size in bytes, already checked with vttm_check_bo_size()
  * @method: VTTM_METHOD_* for tracking CPU writes, already checked
  *
  * Both the TTM pages, once populated, and the device copy start zeroed.
  *
- * Return: the new BO holding one GEM reference, or an ERR_PTR().
+ * Return: the new BO holding one GEM reference, or an ERR_PTR(): -ENOSPC
+ * if @owner cannot take on @size more bytes, -ENOMEM, or an errno from
+ * TTM. On error nothing stays charged.
  */
-struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size,
-			       u32 method)
+struct vttm_bo *vttm_bo_create(struct vttm_device *vdev,
+			       struct vttm_file *owner, u64 size, u32 method)
 {
 	struct vttm_bo *bo;
 	int ret;
 
+	/* Before any allocation: a client at its limit makes nothing. */
+	ret = vttm_file_charge(owner, size);
+	if (ret)
+		return ERR_PTR(ret);
+
 	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
 	if (!bo)
-		return ERR_PTR(-ENOMEM);
+		goto err_uncharge;
 
-	/* User space picks the size: charge it and fail quietly. */
+	/* User space picks the size: charge its memcg and fail quietly. */
 	bo->dev_copy = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!bo->dev_copy) {
 		kfree(bo);
-		return ERR_PTR(-ENOMEM);
+		goto err_uncharge;
 	}
 	atomic64_set(&bo->syncs, 0);
 	atomic64_set(&bo->pages_copied, 0);
+	/* From here vttm_bo_destroy() gives the charge back. */
+	kref_get(&owner->refcount);
+	bo->owner = owner;
 
 	/* TTM allocates the pages: no shmem file behind the GEM object. */
 	bo->tbo.base.funcs = &vttm_gem_funcs;
@@ -316,6 +419,10 @@ struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size,
 		return ERR_PTR(ret);
 	}
 	return bo;
+
+err_uncharge:
+	vttm_file_uncharge(owner, size);
+	return ERR_PTR(-ENOMEM);
 }
 
 /**

@@ -85,6 +85,18 @@ out_default:
 	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
 }
 
+static int vttm_open(struct drm_device *drm, struct drm_file *file)
+{
+	file->driver_priv = vttm_file_create();
+	return file->driver_priv ? 0 : -ENOMEM;
+}
+
+/* BOs still charged to the client keep its state until they are freed. */
+static void vttm_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	vttm_file_put(to_vttm_file(file));
+}
+
 static const struct file_operations vttm_fops = {
 	.owner = THIS_MODULE,
 	DRM_GEM_FOPS,
@@ -102,6 +114,8 @@ static const struct drm_driver vttm_driver = {
 	.ioctls = vttm_ioctls,
 	.num_ioctls = ARRAY_SIZE(vttm_ioctls),
 	.fops = &vttm_fops,
+	.open = vttm_open,
+	.postclose = vttm_postclose,
 
 	.dumb_create = vttm_dumb_create,
 	.dumb_map_offset = drm_gem_ttm_dumb_map_offset,

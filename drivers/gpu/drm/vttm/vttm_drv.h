@@ -9,16 +9,17 @@
 
 #include <linux/atomic.h>
 #include <linux/container_of.h>
+#include <linux/kref.h>
 #include <linux/types.h>
 
 #include <drm/drm_device.h>
+#include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/ttm/ttm_bo_api.h>
 #include <drm/ttm/ttm_bo_dirty.h>
 #include <drm/vttm_drm.h>
 #include <drm/ttm/ttm_device.h>
 
-struct drm_file;
 struct drm_mode_create_dumb;
 struct page;
 struct ttm_resource;
@@ -59,6 +60,18 @@ struct vttm_device {
 };
 
 /**
+ * struct vttm_file - a client: what vttm keeps for each open DRM file
+ * @refcount: one reference held by the DRM file, one by each BO charged
+ *	to it, so that a BO outliving the file can still return its charge
+ * @bo_mem: bytes of the BOs this client created that still exist, at
+ *	most vttm_client_mem_limit() when each was created
+ */
+struct vttm_file {
+	struct kref refcount;
+	atomic64_t bo_mem;
+};
+
+/**
  * struct vttm_bo - a buffer object together with the device's copy of it
  * @tbo: TTM buffer object; @tbo.base is its GEM object
  * @dev_copy: what the device sees: @tbo.base.size bytes, kept apart from
@@ -67,6 +80,8 @@ struct vttm_device {
  * @method: the VTTM_METHOD_* asked for; NONE means @tbo.dirty is NULL
  * @syncs: number of successful syncs of this BO
  * @pages_copied: pages copied into @dev_copy over the BO's life
+ * @owner: the client that created the BO, charged @tbo.base.size bytes
+ *	for it until the BO is freed; holds a reference to it
  */
 struct vttm_bo {
 	struct ttm_buffer_object tbo;
@@ -74,6 +89,7 @@ struct vttm_bo {
 	u32 method;
 	atomic64_t syncs;
 	atomic64_t pages_copied;
+	struct vttm_file *owner;
 };
 
 static inline struct vttm_device *to_vttm_device(struct drm_device *drm)
@@ -84,6 +100,11 @@ static inline struct vttm_device *to_vttm_device(struct drm_device *drm)
 static inline struct vttm_bo *to_vttm_bo(struct drm_gem_object *obj)
 {
 	return container_of(obj, struct vttm_bo, tbo.base);
+}
+
+static inline struct vttm_file *to_vttm_file(struct drm_file *file)
+{
+	return file->driver_priv;
 }
 
 static inline pgoff_t vttm_bo_num_pages(const struct vttm_bo *bo)
@@ -108,8 +129,11 @@ static inline enum ttm_bo_dirty_method vttm_method_to_ttm(u32 method)
 
 /* vttm_bo.c */
 int vttm_ttm_init(struct vttm_device *vdev);
-struct vttm_bo *vttm_bo_create(struct vttm_device *vdev, u64 size,
-			       u32 method);
+u64 vttm_client_mem_limit(void);
+struct vttm_file *vttm_file_create(void);
+void vttm_file_put(struct vttm_file *vfile);
+struct vttm_bo *vttm_bo_create(struct vttm_device *vdev,
+			       struct vttm_file *owner, u64 size, u32 method);
 int vttm_bo_move(struct vttm_bo *bo, u32 placement);
 u32 vttm_bo_placement(struct vttm_bo *bo);
 

@@ -18,7 +18,8 @@ static int vttm_create_handle(struct drm_device *drm, struct drm_file *file,
 	struct vttm_bo *bo;
 	int ret;
 
-	bo = vttm_bo_create(to_vttm_device(drm), size, method);
+	bo = vttm_bo_create(to_vttm_device(drm), to_vttm_file(file), size,
+			    method);
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
 
@@ -238,6 +239,12 @@ int vttm_get_param_ioctl(struct drm_device *drm, void *data,
 	case VTTM_PARAM_DEVICE_MEM_SIZE:
 		args->value = (u64)to_vttm_device(drm)->vram.num_pages <<
 			PAGE_SHIFT;
+		return 0;
+	case VTTM_PARAM_CLIENT_MEM_LIMIT:
+		args->value = vttm_client_mem_limit();
+		return 0;
+	case VTTM_PARAM_CLIENT_MEM_USED:
+		args->value = atomic64_read(&to_vttm_file(file)->bo_mem);
 		return 0;
 	default:
 		return -EINVAL;

@@ -9,6 +9,7 @@
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "../vttm_args.h"
@@ -328,6 +329,51 @@ static void vttm_test_method(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vttm_check_set_method(t->method), t->set_ret);
 }
 
+/* Per-client memory cap: may a client holding @used take @size more? */
+
+struct vttm_charge_case {
+	const char *name;
+	u64 used;
+	u64 size;
+	u64 limit;
+	int ret;
+};
+
+#define MIB	SZ_1M
+
+static const struct vttm_charge_case vttm_charge_cases[] = {
+	{ "first_bo", 0, PAGE_SIZE, 64 * MIB, 0 },
+	{ "fills_exactly", 60 * MIB, 4 * MIB, 64 * MIB, 0 },
+	{ "one_page_over", 60 * MIB, 4 * MIB + PAGE_SIZE, 64 * MIB, -ENOSPC },
+	{ "at_the_limit", 64 * MIB, PAGE_SIZE, 64 * MIB, -ENOSPC },
+	{ "larger_than_limit", 0, 64 * MIB + PAGE_SIZE, 64 * MIB, -ENOSPC },
+	/* The limit was lowered below what the client holds */
+	{ "above_a_lowered_limit", 80 * MIB, PAGE_SIZE, 64 * MIB, -ENOSPC },
+	{ "zero_limit", 0, PAGE_SIZE, 0, -ENOSPC },
+	/* used + size wraps around to something below the limit */
+	{ "sum_wraps", U64_MAX - PAGE_SIZE + 1, 2 * PAGE_SIZE, U64_MAX,
+	  -ENOSPC },
+	{ "fills_u64_max", U64_MAX - PAGE_SIZE, PAGE_SIZE, U64_MAX, 0 },
+	{ "size_u64_max", PAGE_SIZE, U64_MAX, U64_MAX, -ENOSPC },
+};
+
+#undef MIB
+
+static void vttm_charge_desc(const struct vttm_charge_case *t, char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(vttm_charge, vttm_charge_cases, vttm_charge_desc);
+
+static void vttm_test_charge(struct kunit *test)
+{
+	const struct vttm_charge_case *t = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, vttm_check_charge(t->used, t->size, t->limit),
+			t->ret);
+}
+
 static struct kunit_case vttm_args_tests[] = {
 	KUNIT_CASE_PARAM(vttm_test_bo_size, vttm_bo_size_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_read_range, vttm_read_range_gen_params),
@@ -336,6 +382,7 @@ static struct kunit_case vttm_args_tests[] = {
 	KUNIT_CASE_PARAM(vttm_test_dumb_layout, vttm_dumb_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_move, vttm_move_gen_params),
 	KUNIT_CASE_PARAM(vttm_test_method, vttm_method_gen_params),
+	KUNIT_CASE_PARAM(vttm_test_charge, vttm_charge_gen_params),
 	{}
 };
 
