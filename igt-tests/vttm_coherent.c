@@ -499,15 +499,17 @@ static void test_two_mappings(int fd, const struct config *c)
 }
 
 /*
- * After a writable mapping went away (munmap, a child's exit), MKWRITE
- * must still report exactly what was written; PAGETABLE may report every
+ * After a writable mapping went away (munmap, a child's exit), a BO that
+ * was MKWRITE all along must still report exactly what was written; one
+ * that is or ever was PAGETABLE (AUTO may have probed it) may report every
  * page the mapping covered (ttm_bo_dirty_vm_close()), but no other.
  */
-static void sync_expect_after_close(int fd, struct bo *bo, uint32_t method,
+static void sync_expect_after_close(int fd, struct bo *bo,
+				    const struct config *c,
 				    const uint8_t *written,
 				    const uint8_t *covered)
 {
-	bool exact = method == VTTM_METHOD_MKWRITE;
+	bool exact = c->method == VTTM_METHOD_MKWRITE;
 	uint64_t copied;
 
 	copied = __sync_expect(fd, bo->handle, bo->npages, written, covered,
@@ -523,13 +525,11 @@ static void test_fork_child(int fd, const struct config *c)
 	uint8_t *want = bits_alloc(c->npages);
 	uint8_t *all = alloc_bytes(vttm_bitmap_bytes(c->npages), 0xff);
 	const uint64_t pages[] = { 3, 17, c->npages - 5 };
-	uint32_t method;
 	struct bo bo;
 
 	bo_create(fd, &bo, c);
 	/* Some pages present and synced before the fork. */
 	write_and_sync(fd, &bo, pages, 1, 0x8000);
-	method = active_method(fd, bo.handle);
 
 	igt_fork(child, 1) {
 		for (unsigned int i = 0; i < ARRAY_SIZE(pages); i++)
@@ -545,7 +545,7 @@ static void test_fork_child(int fd, const struct config *c)
 						    pages[i] * page_size / 4));
 		bit_set(want, pages[i]);
 	}
-	sync_expect_after_close(fd, &bo, method, want, all);
+	sync_expect_after_close(fd, &bo, c, want, all);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
 	free(all);
@@ -666,7 +666,6 @@ static void test_munmap(int fd, const struct config *c)
 	uint8_t *covered = bits_alloc(c->npages);
 	const uint64_t first = 8, count = 16;
 	uint8_t *part;
-	uint32_t method;
 	struct bo bo;
 
 	bo_create(fd, &bo, c);
@@ -692,8 +691,7 @@ static void test_munmap(int fd, const struct config *c)
 	bit_set(covered, first + count + 4);
 
 	munmap(part, count * page_size);
-	method = active_method(fd, bo.handle);
-	sync_expect_after_close(fd, &bo, method, want, covered);
+	sync_expect_after_close(fd, &bo, c, want, covered);
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 
 	free(covered);
@@ -891,7 +889,7 @@ static void test_prime_second_process(int fd, const struct config *c)
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(rounds); i++) {
 		const struct prime_round *r = &rounds[i];
-		uint32_t seed = 0x12000 + i * 2, method;
+		uint32_t seed = 0x12000 + i * 2;
 		int ready[2], go[2];
 
 		igt_assert_eq(pipe(ready), 0);
@@ -940,8 +938,7 @@ static void test_prime_second_process(int fd, const struct config *c)
 		igt_waitchildren();
 
 		/* The child's mappings went away with nothing new in them. */
-		method = active_method(fd, bo.handle);
-		sync_expect_after_close(fd, &bo, method, none, all);
+		sync_expect_after_close(fd, &bo, c, none, all);
 		sync_expect_nothing(fd, bo.handle, n);
 	}
 

@@ -44,17 +44,6 @@ static const uint32_t race_methods[] = {
 	VTTM_METHOD_MKWRITE, VTTM_METHOD_PAGETABLE, VTTM_METHOD_AUTO,
 };
 
-/*
- * For races where a mapping goes away with writes not yet synced, the
- * fixed methods only: AUTO may switch from PAGETABLE to MKWRITE between
- * the zap of an munmap or an exit and the mapping's close, and the close
- * then no longer records the pages whose dirty bits the zap dropped (a
- * known kernel bug, reported; ttm_bo_dirty_vm_close()).
- */
-static const uint32_t teardown_methods[] = {
-	VTTM_METHOD_MKWRITE, VTTM_METHOD_PAGETABLE,
-};
-
 /* Bounds every wait on another thread or process; never reached. */
 #define WAIT_MS		(60 * 1000)
 
@@ -528,13 +517,13 @@ static void test_munmap_race(int fd)
 	const uint64_t npages = 64, size = npages * page_size;
 	uint64_t state = 0x3a3a0001;
 
-	for (unsigned int m = 0; m < ARRAY_SIZE(teardown_methods); m++) {
+	for (unsigned int m = 0; m < ARRAY_SIZE(race_methods); m++) {
 		uint8_t *shadow = alloc_bytes(size, 0);
 		struct syncer s;
 		uint32_t handle;
 		int dmabuf;
 
-		handle = vttm_gem_create_method(fd, size, teardown_methods[m]);
+		handle = vttm_gem_create_method(fd, size, race_methods[m]);
 		dmabuf = prime_handle_to_fd_for_mmap(fd, handle);
 		igt_assert_fd(dmabuf);
 		syncer_start(&s, fd, handle, 0);
@@ -577,12 +566,80 @@ static void test_munmap_race(int fd)
 		/* Nothing mapped, nothing written: nothing left to copy. */
 		igt_assert_eq_u64(vttm_gem_sync(fd, handle), 0);
 		igt_debug("method %u: %llu syncs during 30 munmaps\n",
-			  teardown_methods[m], (unsigned long long)s.syncs);
+			  race_methods[m], (unsigned long long)s.syncs);
 
 		close(dmabuf);
 		gem_close(fd, handle);
 		free(shadow);
 	}
+}
+
+struct switcher {
+	pthread_t thread;
+	int fd;
+	uint32_t handle;
+	int stop;
+	uint64_t switches;
+};
+
+/* PAGETABLE, MKWRITE, PAGETABLE, ... as fast as it can. */
+static void *switcher_fn(void *arg)
+{
+	struct switcher *w = arg;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		struct drm_vttm_gem_set_method m = {
+			.handle = w->handle,
+			.method = w->switches % 2 ? VTTM_METHOD_MKWRITE :
+						    VTTM_METHOD_PAGETABLE,
+		};
+
+		if (__vttm_gem_set_method(w->fd, &m))
+			break;
+		w->switches++;
+	}
+
+	return NULL;
+}
+
+/*
+ * munmap() zaps the PTEs, dropping their dirty bits, before the mapping's
+ * close records a PAGETABLE BO's range as written. A switch to MKWRITE in
+ * between must not lose those pages: round after round, a write made
+ * just before the munmap must be on the device after the next sync.
+ */
+static void test_munmap_switch_race(int fd)
+{
+	const uint64_t npages = 2048, size = npages * page_size;
+	uint8_t dev[64];
+	unsigned int lost = 0, first = 0;
+	struct switcher w = { .fd = fd };
+
+	w.handle = vttm_gem_create_method(fd, size, VTTM_METHOD_PAGETABLE);
+	igt_assert_eq(pthread_create(&w.thread, NULL, switcher_fn, &w), 0);
+
+	for (unsigned int round = 1; round <= 400; round++) {
+		uint8_t *map = vttm_gem_mmap(fd, w.handle, size,
+					     PROT_READ | PROT_WRITE);
+
+		/* Mapped here and there: the zap has some work to do. */
+		for (uint64_t p = 0; p < npages; p += 64)
+			igt_assert_eq(map[p * page_size + 64], 0);
+		memset(map, round & 0xff, sizeof(dev));
+		igt_assert_eq(munmap(map, size), 0);
+
+		vttm_gem_sync(fd, w.handle);
+		vttm_device_read(fd, w.handle, 0, dev, sizeof(dev));
+		if (dev[0] != (round & 0xff) && !lost++)
+			first = round;
+	}
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	igt_assert_eq(pthread_join(w.thread, NULL), 0);
+
+	igt_info("%u of 400 writes lost, the first in round %u; %llu switches\n",
+		 lost, first, (unsigned long long)w.switches);
+	igt_assert_eq(lost, 0);
+	gem_close(fd, w.handle);
 }
 
 /*
@@ -961,7 +1018,7 @@ static void test_exit_race(int fd, bool kill_it)
 	igt_assert_lt(0, len);
 	node[len] = 0;
 	for (unsigned int b = 0; b < EXIT_BOS; b++) {
-		uint32_t method = teardown_methods[b % ARRAY_SIZE(teardown_methods)];
+		uint32_t method = race_methods[b % ARRAY_SIZE(race_methods)];
 
 		handle[b] = vttm_gem_create_method(fd, size, method);
 		dmabuf[b] = prime_handle_to_fd(fd, handle[b]);
@@ -1457,6 +1514,10 @@ igt_main
 		igt_describe("munmap, whole or in pieces, while a thread syncs: no loss.");
 		igt_subtest("munmap-while-another-thread-syncs")
 			test_munmap_race(fd);
+
+		igt_describe("munmap while the method switches: the zapped dirty bits arrive.");
+		igt_subtest("munmap-while-the-method-switches")
+			test_munmap_switch_race(fd);
 
 		igt_describe("close() of a DRM fd while a thread syncs on it: EBADF, no loss.");
 		igt_subtest("close-fd-while-another-thread-syncs")

@@ -63,6 +63,11 @@ struct ttm_bo_dirty_stats {
  * @pte_ns: cleaning or write-protecting one PTE in a scan.
  * @scan_ns: what a PAGETABLE scan costs whatever its size: setting up the
  *	walk, the mmu notifier, the TLB flush.
+ * @write_ns: what a page written costs user space under PAGETABLE beyond
+ *	what it costs under MKWRITE, apart from the fault handler (the CPU
+ *	setting a dirty bit again, against a fault's entry and exit): never
+ *	seen by the kernel, learned from the cycles AUTO measured under both
+ *	methods. Negative when a write costs PAGETABLE less.
  *
  * Measured as the tracking runs (see ttm_bo_dirty_cost.c) and fed to the
  * AUTO policy.
@@ -71,6 +76,7 @@ struct ttm_bo_dirty_costs {
 	u32 fault_ns;
 	u32 pte_ns;
 	u32 scan_ns;
+	s32 write_ns;
 };
 
 /**
@@ -103,6 +109,10 @@ struct ttm_bo_dirty_cycles {
  *	(AUTO only).
  * @probe_gap: scans a measurement of the method not in use stays valid;
  *	doubles each time measuring both gives a verdict (AUTO only).
+ * @learned: set by an update whose verdict measured both methods at one
+ *	load, for the caller to feed @write_ns_sample to the costs (AUTO
+ *	only).
+ * @write_ns_sample: &ttm_bo_dirty_costs.write_ns as that verdict found it.
  */
 struct ttm_bo_dirty_policy_state {
 	enum ttm_bo_dirty_method method;
@@ -112,6 +122,8 @@ struct ttm_bo_dirty_policy_state {
 	unsigned int full_left;
 	struct ttm_bo_dirty_cycles cycles[2];
 	unsigned int probe_gap;
+	bool learned;
+	s32 write_ns_sample;
 };
 
 /**
@@ -153,6 +165,14 @@ struct ttm_bo_dirty {
 	 * a zap or a scan reported whole comes in between).
 	 */
 	u64 last_scan_ns;
+	/**
+	 * @left_pagetable: the BO switched from PAGETABLE to MKWRITE at least
+	 * once. A mapping whose PTEs were zapped before the switch and that
+	 * closes after it lost dirty bits the switch could not see; with no
+	 * hook between the zap and the close, its close must record its
+	 * whole range from then on.
+	 */
+	bool left_pagetable;
 	/**
 	 * @huge_mapped: a fault may have mapped part of the BO with a huge
 	 * entry since its PTEs were last zapped.

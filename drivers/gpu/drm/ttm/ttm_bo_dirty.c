@@ -299,18 +299,25 @@ static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 	if (dirty->policy.method == method)
 		return;
 
-	if (method == TTM_BO_DIRTY_MKWRITE)
+	if (method == TTM_BO_DIRTY_MKWRITE) {
 		ttm_bo_dirty_protect_and_harvest(bo);
-	else
+		dirty->left_pagetable = true;
+	} else {
 		ttm_bo_dirty_forget_pte_dirt(bo);
+	}
 
 	dirty->policy.method = method;
 	dirty->policy.streak = 0;
 	dirty->policy.full_left = 0;
 	dirty->stats.method = method;
 	dirty->stats.switches++;
-	/* The next cycle pays for the switch: not one to measure. */
-	dirty->last_scan_ns = 0;
+	/*
+	 * The next cycle starts now, after the switch's own work. To
+	 * PAGETABLE it pays for faults on the PTEs MKWRITE left read-only:
+	 * not one to measure.
+	 */
+	dirty->last_scan_ns = method == TTM_BO_DIRTY_MKWRITE ?
+		ktime_get_ns() : 0;
 }
 
 /**
@@ -457,6 +464,8 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 						  dirty->policy,
 						  dirty->num_pages, dirtied,
 						  cycle_ns, &costs);
+		if (next.learned)
+			ttm_bo_dirty_cost_write(next.write_ns_sample);
 		ttm_bo_dirty_switch(bo, next.method);
 		next.method = dirty->policy.method;
 		dirty->policy = next;

@@ -3,7 +3,9 @@
  * What write tracking costs on the running system, measured as it runs:
  * the time a recording write fault takes, and what a scan costs: a fixed
  * part (the walk's setup, the mmu notifier, the TLB flush) and a part per
- * PTE. The AUTO policy weighs one against the other.
+ * PTE; and, learned from the cycles AUTO measured under both methods, what
+ * a page written costs user space under PAGETABLE beyond the rest. The
+ * AUTO policy weighs one against the other.
  *
  * One estimate for the whole system, a moving average that every BO feeds.
  * The updates race (a load, then a store); a lost sample is harmless, and
@@ -45,6 +47,8 @@
 static atomic_t ttm_bo_dirty_fault_ns = ATOMIC_INIT(TTM_BO_DIRTY_FAULT_NS_INIT);
 static atomic_t ttm_bo_dirty_pte_ns = ATOMIC_INIT(TTM_BO_DIRTY_PTE_NS_INIT);
 static atomic_t ttm_bo_dirty_scan_ns = ATOMIC_INIT(TTM_BO_DIRTY_SCAN_NS_INIT);
+/* Unseen until AUTO has measured both methods somewhere. */
+static atomic_t ttm_bo_dirty_write_ns = ATOMIC_INIT(0);
 
 /* Move the average a quarter of the way towards @sample, at least 1 ns. */
 static void ttm_bo_dirty_cost_sample(atomic_t *avg, u64 sample)
@@ -87,6 +91,21 @@ void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
 }
 
 /**
+ * ttm_bo_dirty_cost_write - note what a verdict of AUTO found a page written
+ * costs PAGETABLE beyond MKWRITE, unseen by the kernel
+ * @sample_ns: that cost; negative when PAGETABLE pays less.
+ *
+ * Any sign, so not through ttm_bo_dirty_cost_sample(): a quarter of the way
+ * too, the policy keeping each sample within bounds.
+ */
+void ttm_bo_dirty_cost_write(s32 sample_ns)
+{
+	s32 old = atomic_read(&ttm_bo_dirty_write_ns);
+
+	atomic_set(&ttm_bo_dirty_write_ns, old + (sample_ns - old) / 4);
+}
+
+/**
  * ttm_bo_dirty_costs_get - the current estimates
  * @costs: filled in.
  */
@@ -95,5 +114,6 @@ void ttm_bo_dirty_costs_get(struct ttm_bo_dirty_costs *costs)
 	costs->fault_ns = atomic_read(&ttm_bo_dirty_fault_ns);
 	costs->pte_ns = atomic_read(&ttm_bo_dirty_pte_ns);
 	costs->scan_ns = atomic_read(&ttm_bo_dirty_scan_ns);
+	costs->write_ns = atomic_read(&ttm_bo_dirty_write_ns);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_costs_get);

@@ -21,12 +21,12 @@
  * from a fault cost more than its handler. How much is a matter of the
  * CPU (or of the emulator). So AUTO also measures what counts in the end,
  * the time from one scan to the next, under each method. Once the model
- * has settled on one method, and thinks the other no more than four times
- * dearer, AUTO tries the other for a few scans (a probe); a measured cycle
- * a tenth shorter wins, whatever the model says. A measurement holds as
- * long as the BO is written about as much per cycle, and for a number of
- * scans that doubles with each verdict: a steady BO is probed ever more
- * rarely, and a probe of the worse method costs a few cycles.
+ * has settled on one method, and thinks the other no more than eight times
+ * dearer, AUTO tries the other for two cycles (a probe); a measured cycle
+ * a tenth shorter wins, whatever the model says, and a probe whose first
+ * cycle takes twice as long ends there. A measurement holds as long as the
+ * BO is written about as much per cycle, and for a number of scans that
+ * doubles with each verdict: a steady BO is probed ever more rarely.
  *
  * When nearly every page is written between scans, looking at PTEs costs
  * more than it saves. After three such scans in a row a PAGETABLE BO
@@ -43,6 +43,7 @@
  */
 
 #include <linux/limits.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 
@@ -57,9 +58,9 @@
 
 /* Scans a measurement of the other method holds: first and most. */
 #define TTM_BO_DIRTY_PROBE_GAP_MIN	8
-#define TTM_BO_DIRTY_PROBE_GAP_MAX	256
+#define TTM_BO_DIRTY_PROBE_GAP_MAX	1024
 /* Probe only a method the model thinks at most this many times dearer. */
-#define TTM_BO_DIRTY_PROBE_RATIO	4
+#define TTM_BO_DIRTY_PROBE_RATIO	8
 
 /* vmwgfx 6.1: one page of PTEs less one, 10% both ways, third scan. */
 #define VMWGFX_SMALL_PAGES		511
@@ -166,6 +167,45 @@ static u64 ttm_bo_dirty_cycles_best(const struct ttm_bo_dirty_cycles *c)
 	return min(c->ns[0], c->ns[1]);
 }
 
+/* What the kernel sees of a PAGETABLE cycle, and of a MKWRITE one, in ns. */
+static u64 ttm_bo_dirty_seen_pt(pgoff_t num_pages,
+				const struct ttm_bo_dirty_costs *costs)
+{
+	return ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat(num_pages,
+							 costs->pte_ns),
+				    costs->scan_ns);
+}
+
+static u64 ttm_bo_dirty_seen_mk(u64 dirtied,
+				const struct ttm_bo_dirty_costs *costs)
+{
+	return ttm_bo_dirty_mul_sat(dirtied,
+				    (u64)costs->fault_ns + costs->pte_ns);
+}
+
+/* A learned cost stays within this, either way: one odd verdict is no law. */
+#define TTM_BO_DIRTY_WRITE_NS_MAX	100000
+
+/*
+ * What a page written cost PAGETABLE beyond MKWRITE, unseen: the measured
+ * difference of the cycles less what the kernel saw of it (@seen_pt and
+ * @seen_mk, the model without @write_ns), per page written.
+ */
+static void ttm_bo_dirty_learn(struct ttm_bo_dirty_policy_state *state,
+			       u64 seen_pt, u64 seen_mk)
+{
+	const struct ttm_bo_dirty_cycles *mk = &state->cycles[0];
+	s64 d = ttm_bo_dirty_cycles_best(&state->cycles[1]) -
+		(s64)ttm_bo_dirty_cycles_best(mk) - ((s64)seen_pt - (s64)seen_mk);
+
+	if (!mk->dirtied)
+		return;
+	d = div64_s64(d, (s64)mk->dirtied);
+	state->write_ns_sample = clamp_t(s64, d, -TTM_BO_DIRTY_WRITE_NS_MAX,
+					 TTM_BO_DIRTY_WRITE_NS_MAX);
+	state->learned = true;
+}
+
 /*
  * Both methods measured, the one in use just now for the second time: the
  * shorter cycle wins, by a tenth; within a tenth, the model's choice.
@@ -204,9 +244,11 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 	unsigned int i = state.method == TTM_BO_DIRTY_PAGETABLE;
 	struct ttm_bo_dirty_cycles *mine = &state.cycles[i];
 	struct ttm_bo_dirty_cycles *theirs = &state.cycles[!i];
-	u64 mkwrite, pagetable, cur, other;
+	bool dense = (u64)dirtied * 16 >= (u64)num_pages * 15;
+	u64 mkwrite, pagetable, cur, other, unseen;
 	bool fresh = false, change;
 
+	state.learned = false;
 	/* Three quarters of the weight on this scan: phases show quickly. */
 	state.dirtied_x16 = (state.dirtied_x16 +
 			     ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
@@ -217,6 +259,17 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 	pagetable = ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat((u64)num_pages * 16,
 							      costs->pte_ns),
 					 (u64)costs->scan_ns * 16);
+	/*
+	 * Learned from measured cycles: added to the side that pays it.
+	 * Not for a BO written nearly whole, which PAGETABLE soon reports
+	 * whole without cleaning a dirty bit.
+	 */
+	unseen = dense ? 0 : ttm_bo_dirty_mul_sat(state.dirtied_x16,
+						  abs((s64)costs->write_ns));
+	if (costs->write_ns > 0)
+		pagetable = ttm_bo_dirty_add_sat(pagetable, unseen);
+	else
+		mkwrite = ttm_bo_dirty_add_sat(mkwrite, unseen);
 	cur = state.method == TTM_BO_DIRTY_MKWRITE ? mkwrite : pagetable;
 	other = state.method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
 
@@ -239,14 +292,31 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 
 	if (theirs->count == 2) {
 		/* Measured: the verdict holds until it ages out. */
+		bool done = fresh;
+
 		change = fresh && ttm_bo_dirty_verdict(&state, cur, other);
 		if (fresh)
+			ttm_bo_dirty_learn(&state,
+					   ttm_bo_dirty_seen_pt(num_pages, costs),
+					   ttm_bo_dirty_seen_mk(state.cycles[0].dirtied,
+								costs));
+		/* A probe that doubles the cycle needs no second look. */
+		if (cycle_ns && mine->count == 1 &&
+		    cycle_ns / 2 >= ttm_bo_dirty_cycles_best(theirs)) {
+			change = true;
+			done = true;
+		}
+		if (done)
 			state.probe_gap = min(state.probe_gap * 2,
 					      TTM_BO_DIRTY_PROBE_GAP_MAX);
 	} else {
 		change = ttm_bo_dirty_model_switch(&state, cur, other);
-		/* A probe: the model settled, and may be wrong by that much. */
-		if (!change && mine->count == 2 &&
+		/*
+		 * A probe: the model settled, and may be wrong by that much.
+		 * Not of a BO written nearly whole: PAGETABLE is about to
+		 * report it whole without looking, which nothing beats.
+		 */
+		if (!change && !dense && mine->count == 2 && !theirs->count &&
 		    other / TTM_BO_DIRTY_PROBE_RATIO <= cur)
 			change = true;
 	}
@@ -254,7 +324,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 		state = ttm_bo_dirty_switch_to(state,
 					       ttm_bo_dirty_other(state.method));
 
-	if ((u64)dirtied * 16 >= (u64)num_pages * 15)
+	if (dense)
 		state.dense_scans++;
 	else
 		state.dense_scans = 0;

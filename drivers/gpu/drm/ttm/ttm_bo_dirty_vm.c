@@ -331,7 +331,10 @@ EXPORT_SYMBOL(ttm_bo_dirty_vm_mkwrite);
  * driver, and the zap drops the dirty bits PAGETABLE relies on: there is
  * no hook in between. So for a PAGETABLE BO every page the mapping could
  * have written is recorded, which over-reports but never loses a write.
- * MKWRITE needs nothing: its written pages are recorded at fault time.
+ * MKWRITE records its written pages at fault time, but a BO that is
+ * MKWRITE now may have been PAGETABLE when this mapping was zapped: the
+ * switch in between saw none of its PTEs. So a BO that ever left
+ * PAGETABLE records the whole range too.
  */
 void ttm_bo_dirty_vm_close(struct vm_area_struct *vma)
 {
@@ -343,7 +346,8 @@ void ttm_bo_dirty_vm_close(struct vm_area_struct *vma)
 	    (VM_SHARED | VM_MAYWRITE)) {
 		first = vma->vm_pgoff - drm_vma_node_start(&bo->base.vma_node);
 		dma_resv_lock(bo->base.resv, NULL);
-		if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE)
+		if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE ||
+		    dirty->left_pagetable)
 			ttm_bo_dirty_mark(dirty, first, first + vma_pages(vma));
 		dma_resv_unlock(bo->base.resv);
 	}
