@@ -44,11 +44,14 @@ DEBUG_OBJ := $(CURDIR)/build/obj-debug
 kernel-debug: deps
 	@FRAGMENTS="test.config debug.config" OBJ=$(DEBUG_OBJ) \
 		scripts/build-kernel.sh
+# acpi=noirq: under KASAN and lockdep, emulated, the firmware's PCI
+# interrupt routing method (_PRT) runs into ACPI's loop timeout and the
+# guest loses its disks; the CPUs still come from ACPI's MADT.
 check-debug: kernel-debug igt
 	@CHECK_KERNEL=$(DEBUG_OBJ)/arch/x86/boot/bzImage \
 		CHECK_OUT=build/check-debug CHECK_LINT=0 \
 		CHECK_VM_TIMEOUT=7200 CHECK_TEST_TIMEOUT=3000 \
-		CHECK_STRESS_SECONDS=90 scripts/check.sh
+		CHECK_STRESS_SECONDS=90 CHECK_APPEND=acpi=noirq scripts/check.sh
 
 # The main job: the coherent-memory demo in the guest.
 run: kernel igt

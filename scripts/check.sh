@@ -10,6 +10,7 @@
 #   CHECK_LINT=0        no lint: the sources are those make check lints
 #   CHECK_VM_TIMEOUT    the whole boot, seconds (default 1500)
 #   CHECK_TEST_TIMEOUT  each IGT binary, seconds (default 600)
+#   CHECK_APPEND        more guest kernel command-line arguments
 #   CHECK_STRESS_SECONDS how long vttm_stress runs its writers, seconds
 #                       (default 5; the test caps it at 600)
 set -uo pipefail
@@ -39,8 +40,10 @@ tests=()
 for c in igt-tests/*.c; do
 	tests+=("$(basename "${c%.c}")")
 done
+append=()
+[ -n "${CHECK_APPEND:-}" ] && append=(--append "$CHECK_APPEND")
 scripts/vm-run --timeout "${CHECK_VM_TIMEOUT:-1500}" --kernel "$kernel" \
-	--dir "$out/vm" -- \
+	--dir "$out/vm" "${append[@]}" -- \
 	env VTTM_STRESS_SECONDS="${CHECK_STRESS_SECONDS:-5}" \
 	scripts/guest-tests.sh --timeout "${CHECK_TEST_TIMEOUT:-600}" \
 	"${tests[@]/#/build/igt/}" > "$out/igt.log" 2>&1
