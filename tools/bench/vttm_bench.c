@@ -1178,9 +1178,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 }
 
 /*
- * Measured cycles for a cell: at least 30 for small buffers and 8 for
- * 256 MiB, which is what a full run under TCG affords; phase-change
- * needs three phases long enough for AUTO to adapt in each.
+ * Measured cycles for a cell. Small buffers cost microseconds a cycle,
+ * where a timer tick or a TLB refill under TCG moves one cycle by tens of
+ * percent: 150 cycles make their medians steady and cost seconds. 16 MiB
+ * gets 24 and 256 MiB 8, which is what a full run under TCG affords.
+ * phase-change measures adaptation, so its phases keep one length for
+ * every size: three of 10 cycles.
  */
 static unsigned int cycles_for(const struct options *o, uint64_t size,
 			       enum pattern pat)
@@ -1191,18 +1194,17 @@ static unsigned int cycles_for(const struct options *o, uint64_t size,
 		n = o->cycles;
 	else if (o->quick)
 		n = 6;
-	else if (size <= (1ull << 20))
+	else if (pat == PAT_PHASE_CHANGE)
 		n = 30;
+	else if (size <= (1ull << 20))
+		n = 150;
 	else if (size <= (16ull << 20))
-		n = 12;
+		n = 24;
 	else
 		n = 8;
 
-	if (pat == PAT_PHASE_CHANGE) {
-		if (!o->cycles && !o->quick && n < 30)
-			n = 30;
+	if (pat == PAT_PHASE_CHANGE)
 		n = (n + 2) / 3 * 3;
-	}
 
 	return n;
 }
