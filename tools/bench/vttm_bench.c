@@ -17,6 +17,9 @@
  *   none, mkwrite, pagetable, auto, vmwgfx  a vttm BO created with that
  *        VTTM_METHOD_*, in system placement or moved to device memory;
  *        the sync is DRM_IOCTL_VTTM_GEM_SYNC.
+ *   split      hot-region only: the hot region is a BO of its own, mapped
+ *        over the rest, and both are AUTO: what tracking each 2 MiB
+ *        region of a BO apart could at best achieve.
  *   mprotect   a memfd mapping kept read-only; a SIGSEGV handler records
  *        the page and makes it writable again.
  *   softdirty  the soft-dirty bits: /proc/self/pagemap says which pages
@@ -31,8 +34,11 @@
  * tracking costs per page and not per byte, except sequential-all and
  * ring, which fill every page they touch completely, as a streaming
  * upload would. read-mostly reads one word of every page, then writes
- * one page. All methods see the same page sequence for a given size and
- * pattern: the PRNG is reseeded with a fixed seed for each cell.
+ * one page. hot-region fills one 2 MiB region (an eighth of a smaller
+ * buffer) whole and writes 0.1% of the other pages, as a BO holding a
+ * streamed vertex buffer beside rarely changed data would. All methods
+ * see the same page sequence for a given size and pattern: the PRNG is
+ * reseeded with a fixed seed for each cell.
  *
  * At the end of each cell the device copy is compared with the buffer;
  * a mismatch is fatal, as the numbers of a method that loses writes
@@ -81,12 +87,13 @@ enum pattern {
 	PAT_RING,
 	PAT_READ_MOSTLY,
 	PAT_PHASE_CHANGE,
+	PAT_HOT_REGION,
 	NR_PATTERNS
 };
 
 static const char *const pattern_names[NR_PATTERNS] = {
 	"one-page", "sparse-1pct", "clustered-10pct", "sequential-all",
-	"ring", "read-mostly", "phase-change",
+	"ring", "read-mostly", "phase-change", "hot-region",
 };
 
 /* In the order cells run: the floor and none first, the references. */
@@ -97,6 +104,7 @@ enum method {
 	M_PAGETABLE,
 	M_AUTO,
 	M_VMWGFX,
+	M_SPLIT,
 	M_MPROTECT,
 	M_SOFTDIRTY,
 	M_UFFD_WP,
@@ -104,7 +112,7 @@ enum method {
 };
 
 static const char *const method_names[NR_METHODS] = {
-	"floor", "none", "mkwrite", "pagetable", "auto", "vmwgfx",
+	"floor", "none", "mkwrite", "pagetable", "auto", "vmwgfx", "split",
 	"mprotect", "softdirty", "uffd-wp",
 };
 
@@ -114,11 +122,12 @@ static const uint32_t vttm_methods[NR_METHODS] = {
 	[M_PAGETABLE] = VTTM_METHOD_PAGETABLE,
 	[M_AUTO] = VTTM_METHOD_AUTO,
 	[M_VMWGFX] = VTTM_METHOD_AUTO_VMWGFX,
+	[M_SPLIT] = VTTM_METHOD_AUTO,
 };
 
 static bool is_kernel_method(enum method m)
 {
-	return m >= M_NONE && m <= M_VMWGFX;
+	return m >= M_NONE && m <= M_SPLIT;
 }
 
 enum placement { PL_SYSTEM, PL_DEVICE, PL_MEMFD };
@@ -141,7 +150,7 @@ struct options {
 struct plan {
 	uint32_t *pages;
 	size_t count;
-	bool fill;		/* write whole pages, not one word */
+	size_t nr_fill;		/* the first nr_fill pages written whole */
 	bool read_all;		/* read one word of every page first */
 };
 
@@ -155,8 +164,10 @@ struct cell {
 	size_t size, npages;
 	uint8_t *buf;		/* what the CPU writes */
 	uint8_t *copy;		/* device copy of the user-space methods */
-	int drm_fd;
 	uint32_t handle;
+	/* split: the BO mapped over the hot region, at hot_first */
+	uint32_t hot_handle;
+	size_t hot_first, hot_count;
 	int memfd;
 	/* pages recorded dirty by mprotect and uffd-wp */
 	uint8_t *dirty;
@@ -319,6 +330,23 @@ static void plan_random(struct plan *plan, uint8_t *seen, size_t npages,
 }
 
 /*
+ * The hot region of hot-region: 2 MiB (or an eighth of a smaller buffer),
+ * aligned to its size, in the middle of the buffer. The rest of the buffer
+ * is cold: 0.1% of it (at least a page) is written per cycle. Where each
+ * region is best tracked by another method, the cold part must be too
+ * sparse for a scan of its PTEs to pay, and 1% is not, here.
+ */
+static void hot_region(size_t npages, size_t *first, size_t *count)
+{
+	size_t n = (2ul << 20) / page_size;
+
+	if (n > npages / 8)
+		n = npages / 8 ? npages / 8 : 1;
+	*count = n;
+	*first = npages / 2 / n * n;
+}
+
+/*
  * Fills @plan with the pages cycle @index of @nr (negative: a warm-up
  * cycle) writes. Random page sets hold no duplicates, so "pages written"
  * is exact for every pattern.
@@ -327,10 +355,10 @@ static void make_plan(enum pattern pat, int index, unsigned int nr,
 		      size_t npages, size_t *ring_pos, uint8_t *seen,
 		      struct plan *plan)
 {
-	size_t want, i;
+	size_t want, i, first, count;
 
 	plan->count = 0;
-	plan->fill = false;
+	plan->nr_fill = 0;
 	plan->read_all = false;
 	memset(seen, 0, npages);
 
@@ -372,13 +400,12 @@ static void make_plan(enum pattern pat, int index, unsigned int nr,
 		}
 		break;
 	case PAT_SEQUENTIAL:
-		plan->fill = true;
 		for (i = 0; i < npages; i++)
 			plan->pages[plan->count++] = i;
+		plan->nr_fill = plan->count;
 		break;
 	case PAT_RING:
 		/* appends 1/16 of the buffer where the last cycle stopped */
-		plan->fill = true;
 		want = npages / 16;
 		if (!want)
 			want = 1;
@@ -386,6 +413,16 @@ static void make_plan(enum pattern pat, int index, unsigned int nr,
 			plan->pages[plan->count++] = *ring_pos;
 			*ring_pos = (*ring_pos + 1) % npages;
 		}
+		plan->nr_fill = plan->count;
+		break;
+	case PAT_HOT_REGION:
+		/* the hot region whole, then 0.1% of the rest, a word each */
+		hot_region(npages, &first, &count);
+		for (i = first; i < first + count; i++)
+			plan_add(plan, seen, i);
+		plan->nr_fill = plan->count;
+		want = (npages - count) / 1000;
+		plan_random(plan, seen, npages, count + (want ? want : 1));
 		break;
 	default:
 		die("bad pattern %d", pat);
@@ -414,7 +451,7 @@ static void run_writes(uint8_t *buf, size_t npages, const struct plan *plan,
 	for (i = 0; i < plan->count; i++) {
 		uint8_t *page = buf + (size_t)plan->pages[i] * page_size;
 
-		if (plan->fill) {
+		if (i < plan->nr_fill) {
 			memset(page, (int)((val >> 56) ^ i) & 0xff,
 			       page_size);
 		} else {
@@ -428,96 +465,156 @@ static void run_writes(uint8_t *buf, size_t npages, const struct plan *plan,
 
 /* ---- vttm ---- */
 
-static int gem_info(struct cell *c, struct drm_vttm_gem_info *info)
+static void gem_info(uint32_t handle, struct drm_vttm_gem_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	info->handle = c->handle;
-	return xioctl(c->drm_fd, DRM_IOCTL_VTTM_GEM_INFO, info) ? -errno : 0;
+	info->handle = handle;
+	if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_INFO, info))
+		die("GEM_INFO: %s", strerror(errno));
 }
 
-static int kernel_setup(struct cell *c)
+/*
+ * A BO of @size bytes with the cell's method and placement, mapped at
+ * @addr (anywhere if NULL), and synced once so that its device copy
+ * equals it. Returns the mapping, or NULL with errno set if the create
+ * failed; every later failure is fatal.
+ */
+static void *bo_create_mapped(struct cell *c, size_t size, void *addr,
+			      uint32_t *handle)
 {
 	struct drm_vttm_gem_create create = {
-		.size = c->size,
+		.size = size,
 		.flags = VTTM_CREATE_METHOD(vttm_methods[c->method]),
 	};
 	struct drm_vttm_gem_mmap_offset mo = {};
 	struct drm_vttm_gem_sync sync = {};
 	void *map;
 
-	c->drm_fd = vttm_fd;
 	if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_CREATE, &create))
-		return -errno;
-	c->handle = create.handle;
+		return NULL;
+	*handle = create.handle;
 
 	if (c->placement == PL_DEVICE) {
 		struct drm_vttm_gem_move move = {
-			.handle = c->handle,
+			.handle = create.handle,
 			.placement = VTTM_PLACEMENT_DEVICE,
 		};
 
 		if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_MOVE, &move))
-			die("GEM_MOVE of %zu bytes to device: %s", c->size,
+			die("GEM_MOVE of %zu bytes to device: %s", size,
 			    strerror(errno));
 	}
 
-	mo.handle = c->handle;
+	mo.handle = create.handle;
 	if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_MMAP_OFFSET, &mo))
 		die("GEM_MMAP_OFFSET: %s", strerror(errno));
-	map = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vttm_fd, mo.offset);
+	map = mmap(addr, size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | (addr ? MAP_FIXED : 0), vttm_fd, mo.offset);
 	if (map == MAP_FAILED)
 		die("mmap of a BO: %s", strerror(errno));
-	c->buf = map;
 
-	/* the starting point: the device copy equals the BO */
-	sync.handle = c->handle;
+	sync.handle = create.handle;
 	if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_SYNC, &sync))
 		die("GEM_SYNC: %s", strerror(errno));
 
+	return map;
+}
+
+static int kernel_setup(struct cell *c)
+{
+	c->buf = bo_create_mapped(c, c->size, NULL, &c->handle);
+	if (!c->buf)
+		return -errno;
+	if (c->method != M_SPLIT)
+		return 0;
+
+	/*
+	 * What tracking each 2 MiB region of a BO by itself could at best
+	 * achieve: the hot region is a BO of its own, mapped over the big
+	 * one's pages there, each BO with its own AUTO.
+	 */
+	hot_region(c->npages, &c->hot_first, &c->hot_count);
+	if (!bo_create_mapped(c, c->hot_count * page_size,
+			      c->buf + c->hot_first * page_size,
+			      &c->hot_handle))
+		die("GEM_CREATE of the hot region: %s", strerror(errno));
 	return 0;
 }
 
-static uint64_t kernel_sync(struct cell *c)
+static uint64_t bo_sync(uint32_t handle)
 {
-	struct drm_vttm_gem_sync sync = { .handle = c->handle };
+	struct drm_vttm_gem_sync sync = { .handle = handle };
 
-	if (xioctl(c->drm_fd, DRM_IOCTL_VTTM_GEM_SYNC, &sync))
+	if (xioctl(vttm_fd, DRM_IOCTL_VTTM_GEM_SYNC, &sync))
 		die("GEM_SYNC: %s", strerror(errno));
 	return sync.pages_copied;
 }
 
-static bool kernel_verify(struct cell *c)
+static uint64_t kernel_sync(struct cell *c)
 {
-	size_t chunk = c->size < READ_CHUNK ? c->size : READ_CHUNK;
-	uint8_t *tmp = map_anon(chunk);
+	uint64_t n = bo_sync(c->handle);
+
+	if (c->hot_handle)
+		n += bo_sync(c->hot_handle);
+	return n;
+}
+
+/* Whether @len bytes of a BO's device copy at @off equal @mem. */
+static bool device_matches(uint32_t handle, size_t off, const uint8_t *mem,
+			   size_t len)
+{
+	size_t chunk = len < READ_CHUNK ? len : READ_CHUNK;
+	uint8_t *tmp;
 	bool ok = true;
 
-	for (size_t off = 0; off < c->size && ok; off += chunk) {
+	if (!len)
+		return true;
+	tmp = map_anon(chunk);
+	for (size_t done = 0; done < len && ok; done += chunk) {
+		size_t n = len - done < chunk ? len - done : chunk;
 		struct drm_vttm_device_read rd = {
-			.handle = c->handle,
-			.offset = off,
-			.size = chunk,
+			.handle = handle,
+			.offset = off + done,
+			.size = n,
 			.data_ptr = (uintptr_t)tmp,
 		};
 
-		if (xioctl(c->drm_fd, DRM_IOCTL_VTTM_DEVICE_READ, &rd))
+		if (xioctl(vttm_fd, DRM_IOCTL_VTTM_DEVICE_READ, &rd))
 			die("DEVICE_READ: %s", strerror(errno));
-		ok = !memcmp(tmp, c->buf + off, chunk);
+		ok = !memcmp(tmp, mem + done, n);
 	}
 	munmap(tmp, chunk);
 
 	return ok;
 }
 
+static bool kernel_verify(struct cell *c)
+{
+	size_t first, end;
+
+	if (!c->hot_handle)
+		return device_matches(c->handle, 0, c->buf, c->size);
+
+	/* split: the big BO outside the hot region, the small one inside */
+	first = c->hot_first * page_size;
+	end = first + c->hot_count * page_size;
+	return device_matches(c->handle, 0, c->buf, first) &&
+	       device_matches(c->handle, end, c->buf + end, c->size - end) &&
+	       device_matches(c->hot_handle, 0, c->buf + first, end - first);
+}
+
 static void kernel_teardown(struct cell *c)
 {
 	struct drm_gem_close cl = { .handle = c->handle };
 
+	/* one munmap for both BOs of split */
 	if (c->buf)
 		munmap(c->buf, c->size);
 	if (c->handle)
-		xioctl(c->drm_fd, DRM_IOCTL_GEM_CLOSE, &cl);
+		xioctl(vttm_fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	cl.handle = c->hot_handle;
+	if (c->hot_handle)
+		xioctl(vttm_fd, DRM_IOCTL_GEM_CLOSE, &cl);
 }
 
 /* ---- user space: common ---- */
@@ -887,16 +984,19 @@ static void cell_counters(struct cell *c, struct counters *out)
 {
 	struct drm_vttm_gem_info info;
 	struct rusage ru;
-	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (is_kernel_method(c->method)) {
-		err = gem_info(c, &info);
-		if (err)
-			die("GEM_INFO: %s", strerror(-err));
+		gem_info(c->handle, &info);
 		out->faults = info.faults;
 		out->scans = info.scans;
 		out->switches = info.switches;
+		if (c->hot_handle) {
+			gem_info(c->hot_handle, &info);
+			out->faults += info.faults;
+			out->scans += info.scans;
+			out->switches += info.switches;
+		}
 	} else if (c->method == M_SOFTDIRTY) {
 		/* soft-dirty faults are invisible; count all minor faults */
 		getrusage(RUSAGE_SELF, &ru);
@@ -1055,8 +1155,9 @@ static const char usage_text[] =
 "usage: vttm_bench [options]\n"
 "  --sizes LIST      e.g. 64K,1M,16M,256M (the default)\n"
 "  --patterns LIST   one-page,sparse-1pct,clustered-10pct,sequential-all,\n"
-"                    ring,read-mostly,phase-change (default: all)\n"
-"  --methods LIST    none,mkwrite,pagetable,auto,vmwgfx,mprotect,\n"
+"                    ring,read-mostly,phase-change,hot-region\n"
+"                    (default: all)\n"
+"  --methods LIST    none,mkwrite,pagetable,auto,vmwgfx,split,mprotect,\n"
 "                    softdirty,uffd-wp,floor (default: all)\n"
 "  --placements LIST system,device (default: both)\n"
 "  --cycles N        measured cycles per cell (default: by size)\n"
@@ -1338,6 +1439,9 @@ static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 	for (int m = 0; m < NR_METHODS; m++) {
 		if (!(run->o.methods & (1u << m)))
 			continue;
+		/* the bound of tracking by region, for the pattern it is for */
+		if (m == M_SPLIT && pat != PAT_HOT_REGION)
+			continue;
 		if (!is_kernel_method(m)) {
 			one_cell(run, sname, size, pat, m, PL_MEMFD, &refs);
 			continue;
@@ -1351,7 +1455,7 @@ static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 
 int main(int argc, char **argv)
 {
-	unsigned int kernel_methods = (1u << (M_VMWGFX + 1)) - (1u << M_NONE);
+	unsigned int kernel_methods = (1u << (M_SPLIT + 1)) - (1u << M_NONE);
 	struct drm_vttm_get_param gp = {
 		.param = VTTM_PARAM_DEVICE_MEM_SIZE,
 	};
