@@ -25,12 +25,12 @@
  * Switching keeps it, in both directions, while the BO is mapped and being
  * written:
  *
- * MKWRITE -> PAGETABLE: recorded pages stay recorded. Read-only PTEs take a
- * write fault that records the page and makes the PTE writable and dirty;
- * writable PTEs are harvested by the next scan. The dirty bits MKWRITE left
- * behind only repeat what it recorded (a PTE is writable only once its page
- * is recorded), so the switch cleans them without looking, lest the first
- * PAGETABLE scan report those pages a second time.
+ * MKWRITE -> PAGETABLE: recorded pages stay recorded, and every writable
+ * PTE maps a recorded page, so zapping the PTEs loses nothing. The switch
+ * zaps them: left in place, each read-only PTE would cost a fault at its
+ * page's first write, where a fault after the zap maps up to
+ * TTM_BO_VM_NUM_PREFAULT pages writable and clean; and no PTE is left
+ * whose dirty bit repeats what MKWRITE recorded, to be reported twice.
  *
  * PAGETABLE -> MKWRITE: first write-protect every PTE of the BO, then clean
  * and record the dirty bits. After the write-protect (and its TLB flush) no
@@ -270,27 +270,6 @@ static void ttm_bo_dirty_protect_and_harvest(struct ttm_buffer_object *bo)
 	ttm_bo_dirty_reset_wp(bo->dirty);
 }
 
-/*
- * Clean the dirty bits MKWRITE left in the PTEs, recording them in a
- * scratch bitmap that is thrown away. Without memory for it they stay and
- * are reported once more: a repeat, never a loss.
- */
-static void ttm_bo_dirty_forget_pte_dirt(struct ttm_buffer_object *bo)
-{
-	struct ttm_bo_dirty *dirty = bo->dirty;
-	pgoff_t offset = ttm_bo_dirty_offset(bo);
-	pgoff_t start = dirty->num_pages, end = 0;
-	unsigned long *scratch;
-
-	scratch = bitmap_zalloc(dirty->num_pages, GFP_KERNEL | __GFP_NOWARN);
-	if (!scratch)
-		return;
-	clean_record_shared_mapping_range(bo->bdev->dev_mapping, offset,
-					  dirty->num_pages, offset, scratch,
-					  &start, &end);
-	bitmap_free(scratch);
-}
-
 static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 				enum ttm_bo_dirty_method method)
 {
@@ -303,7 +282,8 @@ static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 		ttm_bo_dirty_protect_and_harvest(bo);
 		dirty->left_pagetable = true;
 	} else {
-		ttm_bo_dirty_forget_pte_dirt(bo);
+		/* While still MKWRITE: the unmap hook has nothing to harvest. */
+		ttm_bo_unmap_virtual(bo);
 	}
 
 	dirty->policy.method = method;
