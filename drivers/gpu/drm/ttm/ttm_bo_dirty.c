@@ -57,6 +57,9 @@
 
 #include "ttm_bo_dirty_internal.h"
 
+/* Scans of a new BO whose cycles AUTO does not measure. */
+#define TTM_BO_DIRTY_WARM_SCANS	3
+
 static void ttm_bo_dirty_reset_range(struct ttm_bo_dirty *dirty)
 {
 	dirty->start = dirty->num_pages;
@@ -434,6 +437,13 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 	now = ktime_get_ns();
 	cycle_ns = dirty->last_scan_ns ? now - dirty->last_scan_ns : 0;
 	dirty->last_scan_ns = now;
+	/*
+	 * A BO's first cycles also pay for populating it and for code run
+	 * for the first time (which an emulator must first translate): a
+	 * method measured then would look several times dearer than it is.
+	 */
+	if (dirty->stats.scans <= TTM_BO_DIRTY_WARM_SCANS)
+		cycle_ns = 0;
 
 	if (ttm_bo_dirty_method_is_auto(dirty->requested)) {
 		struct ttm_bo_dirty_policy_state next;

@@ -183,8 +183,18 @@ static u64 ttm_bo_dirty_seen_mk(u64 dirtied,
 				    (u64)costs->fault_ns + costs->pte_ns);
 }
 
-/* A learned cost stays within this, either way: one odd verdict is no law. */
-#define TTM_BO_DIRTY_WRITE_NS_MAX	100000
+/*
+ * A verdict teaches the unseen cost only from at least this many pages
+ * written per cycle: the cycles it compares vary by tens of microseconds
+ * whatever the BO does, which over a page or two would say a write costs
+ * tens of microseconds more one way or the other.
+ */
+#define TTM_BO_DIRTY_LEARN_PAGES	16
+/*
+ * What a page costs unseen is part of a fault or of a page walk: a sample
+ * stays within this many faults, either way.
+ */
+#define TTM_BO_DIRTY_WRITE_FAULTS_MAX	2
 
 /*
  * What a page written cost PAGETABLE beyond MKWRITE, unseen: the measured
@@ -192,17 +202,19 @@ static u64 ttm_bo_dirty_seen_mk(u64 dirtied,
  * @seen_mk, the model without @write_ns), per page written.
  */
 static void ttm_bo_dirty_learn(struct ttm_bo_dirty_policy_state *state,
-			       u64 seen_pt, u64 seen_mk)
+			       u64 seen_pt, u64 seen_mk,
+			       const struct ttm_bo_dirty_costs *costs)
 {
 	const struct ttm_bo_dirty_cycles *mk = &state->cycles[0];
+	s64 max = min_t(s64, (s64)costs->fault_ns *
+			TTM_BO_DIRTY_WRITE_FAULTS_MAX, S32_MAX);
 	s64 d = ttm_bo_dirty_cycles_best(&state->cycles[1]) -
 		(s64)ttm_bo_dirty_cycles_best(mk) - ((s64)seen_pt - (s64)seen_mk);
 
-	if (!mk->dirtied)
+	if (mk->dirtied < TTM_BO_DIRTY_LEARN_PAGES)
 		return;
 	d = div64_s64(d, (s64)mk->dirtied);
-	state->write_ns_sample = clamp_t(s64, d, -TTM_BO_DIRTY_WRITE_NS_MAX,
-					 TTM_BO_DIRTY_WRITE_NS_MAX);
+	state->write_ns_sample = clamp_t(s64, d, -max, max);
 	state->learned = true;
 }
 
@@ -299,7 +311,8 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 			ttm_bo_dirty_learn(&state,
 					   ttm_bo_dirty_seen_pt(num_pages, costs),
 					   ttm_bo_dirty_seen_mk(state.cycles[0].dirtied,
-								costs));
+								costs),
+					   costs);
 		/* A probe that doubles the cycle needs no second look. */
 		if (cycle_ns && mine->count == 1 &&
 		    cycle_ns / 2 >= ttm_bo_dirty_cycles_best(theirs)) {
@@ -356,8 +369,9 @@ EXPORT_SYMBOL(ttm_bo_dirty_policy_dense);
  * @num_pages: size of the BO in pages.
  * @dirtied: pages the scan found written.
  * @cycle_ns: time since the previous scan, or 0 when that was not one
- *	plain cycle of the method in use (the first scan, or a switch, a
- *	zap or a scan reported whole in between); only AUTO uses it.
+ *	plain cycle of the method in use (one of the BO's first scans, or a
+ *	switch, a zap or a scan reported whole in between); only AUTO uses
+ *	it.
  * @costs: measured costs; only AUTO uses them.
  *
  * Not called for the scans that report every page without looking.

@@ -394,6 +394,36 @@ static void ttm_bo_dirty_test_probes_back_off(struct kunit *test)
 }
 
 /*
+ * Runs a BO of 1000 pages, @pages written per cycle, through two
+ * PAGETABLE cycles of @pt_us and then, the model having settled and
+ * probing MKWRITE, two MKWRITE cycles of @mk_us: the second completes a
+ * verdict. Returns the state after it; checks that only that scan could
+ * have learned.
+ */
+static struct ttm_bo_dirty_policy_state
+run_verdict(struct kunit *test, unsigned int pages, u64 pt_us, u64 mk_us,
+	    const struct ttm_bo_dirty_costs *costs)
+{
+	const u64 cycle_us[] = { 0, pt_us, pt_us, mk_us, mk_us };
+	struct ttm_bo_dirty_policy_state state = {
+		.method = TTM_BO_DIRTY_PAGETABLE,
+		.dirtied_x16 = pages * 16,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cycle_us); i++) {
+		state = ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, state,
+						   1000, pages,
+						   cycle_us[i] * 1000, costs);
+		if (i < ARRAY_SIZE(cycle_us) - 1)
+			KUNIT_EXPECT_FALSE_MSG(test, state.learned,
+					       "after scan %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, state.method, TTM_BO_DIRTY_MKWRITE);
+	return state;
+}
+
+/*
  * A verdict tells what the kernel did not see: here the cycles differ by
  * 20 us at 20 pages, of which the model saw 20 us of walk against 40.4 us
  * of faults, so a page written cost PAGETABLE 2020 ns more, unseen.
@@ -402,24 +432,40 @@ static void ttm_bo_dirty_test_learns_unseen_write_cost(struct kunit *test)
 {
 	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
 						  .pte_ns = 20 };
-	static const u64 cycle_us[] = { 0, 100, 100, 80, 80 };
-	struct ttm_bo_dirty_policy_state state = {
-		.method = TTM_BO_DIRTY_PAGETABLE,
-		.dirtied_x16 = 20 * 16,
-	};
-	unsigned int i;
+	struct ttm_bo_dirty_policy_state state;
 
-	for (i = 0; i < ARRAY_SIZE(cycle_us); i++) {
-		state = ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, state,
-						   1000, 20,
-						   cycle_us[i] * 1000, &costs);
-		/* Only the scan that completes the second measurement */
-		KUNIT_EXPECT_EQ_MSG(test, state.learned,
-				    i == ARRAY_SIZE(cycle_us) - 1,
-				    "after scan %u", i);
-	}
-	KUNIT_EXPECT_EQ(test, state.method, TTM_BO_DIRTY_MKWRITE);
+	state = run_verdict(test, 20, 100, 80, &costs);
+	KUNIT_EXPECT_TRUE(test, state.learned);
 	KUNIT_EXPECT_EQ(test, state.write_ns_sample, 2020);
+}
+
+/*
+ * One slow stretch of PAGETABLE cycles (940 us more than the model saw
+ * over 20 pages: 47 us a page) says no more than two faults a page.
+ */
+static void ttm_bo_dirty_test_learned_cost_is_bounded(struct kunit *test)
+{
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = 20 };
+	struct ttm_bo_dirty_policy_state state;
+
+	state = run_verdict(test, 20, 1000, 80, &costs);
+	KUNIT_EXPECT_TRUE(test, state.learned);
+	KUNIT_EXPECT_EQ(test, state.write_ns_sample, 4000);
+}
+
+/*
+ * Cycles differing by 20 us over two pages would say 10 us a page: what
+ * the cycles vary by anyway. The verdict stands, nothing is learned.
+ */
+static void ttm_bo_dirty_test_learns_nothing_from_few_pages(struct kunit *test)
+{
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = 2 };
+	struct ttm_bo_dirty_policy_state state;
+
+	state = run_verdict(test, 2, 100, 80, &costs);
+	KUNIT_EXPECT_FALSE(test, state.learned);
 }
 
 static struct kunit_case ttm_bo_dirty_test_cases[] = {
@@ -433,6 +479,8 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 			 ttm_bo_dirty_policy_gen_params),
 	KUNIT_CASE(ttm_bo_dirty_test_probes_back_off),
 	KUNIT_CASE(ttm_bo_dirty_test_learns_unseen_write_cost),
+	KUNIT_CASE(ttm_bo_dirty_test_learned_cost_is_bounded),
+	KUNIT_CASE(ttm_bo_dirty_test_learns_nothing_from_few_pages),
 	{}
 };
 
