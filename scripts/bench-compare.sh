@@ -128,7 +128,9 @@ for ((r = 1; r <= rounds; r++)); do
 		mkdir -p "$dir"
 		say "round $r/$rounds: $label (log: $dir/output.log)"
 		rc=0
+		# One vCPU, as make bench does (see scripts/bench.sh).
 		scripts/vm-run "${vm_opts[@]}" --timeout "$timeout" --mem 3G \
+			--smp 1 \
 			--kernel "$stage/bzImage-$label" --dir "$dir" \
 			--append "$append" -- \
 			"$stage/vttm_bench" --label "$label" "${args[@]}" \

@@ -21,6 +21,11 @@ cd "$top"
 out=build/bench
 prog=$out/vttm_bench
 mem=${BENCH_MEM:-3G}
+# One vCPU: vttm_bench runs one thread at a time, and with a second vCPU
+# idling beside it under TCG a copy of 16 MiB sometimes took 3x as long
+# (the floor, plain memcpy, too) and one of 256 MiB up to 9x, in cells
+# picked at random; on one vCPU the same cells agree from run to run.
+smp=1
 # 256 MiB BOs must fit in device memory. Under TCG the clocksource watchdog
 # finds the TSC skewed against the (late) jiffies and falls back to
 # refined-jiffies, whose 4 ms steps make every cell read 0: trust the TSC.
@@ -85,7 +90,8 @@ for label in upstream ours; do
 	dir=$out/vm-$label
 	say "running vttm_bench --label $label ${args[*]} (log: $dir/output.log)"
 	rc=0
-	scripts/vm-run --timeout "$timeout" --mem "$mem" --kernel "$kernel" \
+	scripts/vm-run --timeout "$timeout" --mem "$mem" --smp "$smp" \
+		--kernel "$kernel" \
 		--dir "$dir" --append "$append" -- \
 		"$top/$prog" --label "$label" "${args[@]}" "${only[@]}" \
 		--csv /tmp/results/results.csv |
