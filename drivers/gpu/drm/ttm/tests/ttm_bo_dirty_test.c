@@ -394,78 +394,66 @@ static void ttm_bo_dirty_test_probes_back_off(struct kunit *test)
 }
 
 /*
- * Runs a BO of 1000 pages, @pages written per cycle, through two
- * PAGETABLE cycles of @pt_us and then, the model having settled and
- * probing MKWRITE, two MKWRITE cycles of @mk_us: the second completes a
- * verdict. Returns the state after it; checks that only that scan could
- * have learned.
+ * What one verdict teaches: a BO of 1000 pages, @pages written per cycle,
+ * runs two PAGETABLE cycles of @pt_us and then, the model having settled
+ * and probing MKWRITE, two MKWRITE cycles of @mk_us, which win. Only the
+ * scan that completes the verdict may learn, @sample if @learned.
  */
-static struct ttm_bo_dirty_policy_state
-run_verdict(struct kunit *test, unsigned int pages, u64 pt_us, u64 mk_us,
-	    const struct ttm_bo_dirty_costs *costs)
+struct ttm_bo_dirty_learn_case {
+	const char *name;
+	unsigned int pages;
+	u32 pte_ns;
+	u64 pt_us, mk_us;
+	bool learned;
+	s32 sample;
+};
+
+static const struct ttm_bo_dirty_learn_case ttm_bo_dirty_learn_cases[] = {
+	/*
+	 * The cycles differ by 20 us at 20 pages, of which the model saw
+	 * 20 us of walk against 40.4 us of faults: a page written cost
+	 * PAGETABLE 2020 ns more, unseen.
+	 */
+	{ "learns_what_the_kernel_did_not_see", 20, 20, 100, 80, true, 2020 },
+	/* 940 us unseen over 20 pages is 47 us a page: two faults at most */
+	{ "a_sample_stays_within_two_faults", 20, 20, 1000, 80, true, 4000 },
+	/* 20 us over two pages: what two cycles vary by anyway */
+	{ "learns_nothing_from_a_few_pages", 2, 2, 100, 80, false, 0 },
+};
+
+static void learn_case_desc(const struct ttm_bo_dirty_learn_case *t,
+			    char *desc)
 {
-	const u64 cycle_us[] = { 0, pt_us, pt_us, mk_us, mk_us };
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ttm_bo_dirty_learn, ttm_bo_dirty_learn_cases,
+		  learn_case_desc);
+
+static void ttm_bo_dirty_test_learn(struct kunit *test)
+{
+	const struct ttm_bo_dirty_learn_case *t = test->param_value;
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = t->pte_ns };
+	const u64 cycle_us[] = { 0, t->pt_us, t->pt_us, t->mk_us, t->mk_us };
 	struct ttm_bo_dirty_policy_state state = {
 		.method = TTM_BO_DIRTY_PAGETABLE,
-		.dirtied_x16 = pages * 16,
+		.dirtied_x16 = t->pages * 16,
 	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(cycle_us); i++) {
 		state = ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, state,
-						   1000, pages,
-						   cycle_us[i] * 1000, costs);
+						   1000, t->pages,
+						   cycle_us[i] * 1000, &costs);
 		if (i < ARRAY_SIZE(cycle_us) - 1)
 			KUNIT_EXPECT_FALSE_MSG(test, state.learned,
 					       "after scan %u", i);
 	}
 	KUNIT_EXPECT_EQ(test, state.method, TTM_BO_DIRTY_MKWRITE);
-	return state;
-}
-
-/*
- * A verdict tells what the kernel did not see: here the cycles differ by
- * 20 us at 20 pages, of which the model saw 20 us of walk against 40.4 us
- * of faults, so a page written cost PAGETABLE 2020 ns more, unseen.
- */
-static void ttm_bo_dirty_test_learns_unseen_write_cost(struct kunit *test)
-{
-	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
-						  .pte_ns = 20 };
-	struct ttm_bo_dirty_policy_state state;
-
-	state = run_verdict(test, 20, 100, 80, &costs);
-	KUNIT_EXPECT_TRUE(test, state.learned);
-	KUNIT_EXPECT_EQ(test, state.write_ns_sample, 2020);
-}
-
-/*
- * One slow stretch of PAGETABLE cycles (940 us more than the model saw
- * over 20 pages: 47 us a page) says no more than two faults a page.
- */
-static void ttm_bo_dirty_test_learned_cost_is_bounded(struct kunit *test)
-{
-	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
-						  .pte_ns = 20 };
-	struct ttm_bo_dirty_policy_state state;
-
-	state = run_verdict(test, 20, 1000, 80, &costs);
-	KUNIT_EXPECT_TRUE(test, state.learned);
-	KUNIT_EXPECT_EQ(test, state.write_ns_sample, 4000);
-}
-
-/*
- * Cycles differing by 20 us over two pages would say 10 us a page: what
- * the cycles vary by anyway. The verdict stands, nothing is learned.
- */
-static void ttm_bo_dirty_test_learns_nothing_from_few_pages(struct kunit *test)
-{
-	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
-						  .pte_ns = 2 };
-	struct ttm_bo_dirty_policy_state state;
-
-	state = run_verdict(test, 2, 100, 80, &costs);
-	KUNIT_EXPECT_FALSE(test, state.learned);
+	KUNIT_EXPECT_EQ(test, state.learned, t->learned);
+	if (t->learned)
+		KUNIT_EXPECT_EQ(test, state.write_ns_sample, t->sample);
 }
 
 static struct kunit_case ttm_bo_dirty_test_cases[] = {
@@ -478,9 +466,8 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_policy,
 			 ttm_bo_dirty_policy_gen_params),
 	KUNIT_CASE(ttm_bo_dirty_test_probes_back_off),
-	KUNIT_CASE(ttm_bo_dirty_test_learns_unseen_write_cost),
-	KUNIT_CASE(ttm_bo_dirty_test_learned_cost_is_bounded),
-	KUNIT_CASE(ttm_bo_dirty_test_learns_nothing_from_few_pages),
+	KUNIT_CASE_PARAM(ttm_bo_dirty_test_learn,
+			 ttm_bo_dirty_learn_gen_params),
 	{}
 };
 
