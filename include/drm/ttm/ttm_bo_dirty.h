@@ -206,12 +206,12 @@ void ttm_bo_dirty_clear(struct ttm_bo_dirty *dirty, pgoff_t first,
 enum ttm_bo_dirty_method
 ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
 			    pgoff_t num_pages);
-bool ttm_bo_dirty_policy_dense(struct ttm_bo_dirty_policy_state state);
-struct ttm_bo_dirty_policy_state
-ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
-			   struct ttm_bo_dirty_policy_state state,
-			   pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
-			   const struct ttm_bo_dirty_costs *costs);
+bool ttm_bo_dirty_policy_dense(const struct ttm_bo_dirty_policy_state *state);
+void ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
+				struct ttm_bo_dirty_policy_state *state,
+				pgoff_t num_pages, pgoff_t dirtied,
+				u64 cycle_ns,
+				const struct ttm_bo_dirty_costs *costs);
 
 /* Measured costs, for the AUTO policy and for drivers to report. */
 void ttm_bo_dirty_costs_get(struct ttm_bo_dirty_costs *costs);

@@ -216,7 +216,7 @@ bool ttm_bo_dirty_huge_ok(const struct ttm_bo_dirty *dirty)
 	if (dirty->requested == TTM_BO_DIRTY_PAGETABLE)
 		return true;
 	return dirty->requested == TTM_BO_DIRTY_AUTO &&
-		ttm_bo_dirty_policy_dense(dirty->policy);
+		ttm_bo_dirty_policy_dense(&dirty->policy);
 }
 
 static pgoff_t ttm_bo_dirty_offset(struct ttm_buffer_object *bo)
@@ -273,34 +273,54 @@ static void ttm_bo_dirty_protect_and_harvest(struct ttm_buffer_object *bo)
 	ttm_bo_dirty_reset_wp(bo->dirty);
 }
 
+/* No PTE of the BO is left mapped: none to write-protect or harvest. */
+static void ttm_bo_dirty_forget_ptes(struct ttm_bo_dirty *dirty)
+{
+	ttm_bo_dirty_reset_wp(dirty);
+	dirty->huge_mapped = false;
+	/* Faults map it all again: the next cycle is not one to measure. */
+	dirty->last_scan_ns = 0;
+}
+
+/*
+ * The BO's method changed from @from to dirty->policy.method: make its
+ * PTEs follow.
+ */
+static void ttm_bo_dirty_follow_switch(struct ttm_buffer_object *bo,
+				       enum ttm_bo_dirty_method from)
+{
+	struct ttm_bo_dirty *dirty = bo->dirty;
+
+	if (from == TTM_BO_DIRTY_PAGETABLE) {
+		ttm_bo_dirty_protect_and_harvest(bo);
+		dirty->left_pagetable = true;
+		/* The next cycle starts now, after the switch's own work. */
+		dirty->last_scan_ns = ktime_get_ns();
+	} else {
+		/*
+		 * From MKWRITE, every writable PTE maps a recorded page:
+		 * zapped without a harvest, where TTM's unmap hook would
+		 * now see PAGETABLE and walk the BO twice for nothing.
+		 */
+		drm_vma_node_unmap(&bo->base.vma_node, bo->bdev->dev_mapping);
+		ttm_bo_dirty_forget_ptes(dirty);
+	}
+	dirty->stats.method = dirty->policy.method;
+	dirty->stats.switches++;
+}
+
 static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 				enum ttm_bo_dirty_method method)
 {
 	struct ttm_bo_dirty *dirty = bo->dirty;
+	enum ttm_bo_dirty_method from = dirty->policy.method;
 
-	if (dirty->policy.method == method)
+	if (from == method)
 		return;
-
-	if (method == TTM_BO_DIRTY_MKWRITE) {
-		ttm_bo_dirty_protect_and_harvest(bo);
-		dirty->left_pagetable = true;
-	} else {
-		/* While still MKWRITE: the unmap hook has nothing to harvest. */
-		ttm_bo_unmap_virtual(bo);
-	}
-
 	dirty->policy.method = method;
 	dirty->policy.streak = 0;
 	dirty->policy.full_left = 0;
-	dirty->stats.method = method;
-	dirty->stats.switches++;
-	/*
-	 * The next cycle starts now, after the switch's own work. To
-	 * PAGETABLE it pays for faults on the PTEs MKWRITE left read-only:
-	 * not one to measure.
-	 */
-	dirty->last_scan_ns = method == TTM_BO_DIRTY_MKWRITE ?
-		ktime_get_ns() : 0;
+	ttm_bo_dirty_follow_switch(bo, from);
 }
 
 /**
@@ -446,19 +466,17 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 		cycle_ns = 0;
 
 	if (ttm_bo_dirty_method_is_auto(dirty->requested)) {
-		struct ttm_bo_dirty_policy_state next;
+		enum ttm_bo_dirty_method from = dirty->policy.method;
 		struct ttm_bo_dirty_costs costs;
 
 		ttm_bo_dirty_costs_get(&costs);
-		next = ttm_bo_dirty_policy_update(dirty->requested,
-						  dirty->policy,
-						  dirty->num_pages, dirtied,
-						  cycle_ns, &costs);
-		if (next.learned)
-			ttm_bo_dirty_cost_write(next.write_ns_sample);
-		ttm_bo_dirty_switch(bo, next.method);
-		next.method = dirty->policy.method;
-		dirty->policy = next;
+		ttm_bo_dirty_policy_update(dirty->requested, &dirty->policy,
+					   dirty->num_pages, dirtied, cycle_ns,
+					   &costs);
+		if (dirty->policy.learned)
+			ttm_bo_dirty_cost_write(dirty->policy.write_ns_sample);
+		if (dirty->policy.method != from)
+			ttm_bo_dirty_follow_switch(bo, from);
 	}
 
 	/*
@@ -501,11 +519,7 @@ void ttm_bo_dirty_unmap_notify(struct ttm_buffer_object *bo)
 		return;
 
 	ttm_bo_dirty_harvest(bo);
-	/* Nothing stays mapped: no PTE left to write-protect. */
-	ttm_bo_dirty_reset_wp(dirty);
-	dirty->huge_mapped = false;
-	/* Faults map it all again: the next cycle is not one to measure. */
-	dirty->last_scan_ns = 0;
+	ttm_bo_dirty_forget_ptes(dirty);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_unmap_notify);
 

@@ -74,14 +74,12 @@ ttm_bo_dirty_other(enum ttm_bo_dirty_method method)
 		TTM_BO_DIRTY_PAGETABLE : TTM_BO_DIRTY_MKWRITE;
 }
 
-static struct ttm_bo_dirty_policy_state
-ttm_bo_dirty_switch_to(struct ttm_bo_dirty_policy_state state,
-		       enum ttm_bo_dirty_method method)
+static void ttm_bo_dirty_switch_to(struct ttm_bo_dirty_policy_state *state,
+				   enum ttm_bo_dirty_method method)
 {
-	state.method = method;
-	state.streak = 0;
-	state.full_left = 0;
-	return state;
+	state->method = method;
+	state->streak = 0;
+	state->full_left = 0;
 }
 
 /**
@@ -103,8 +101,8 @@ ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
 }
 EXPORT_SYMBOL(ttm_bo_dirty_policy_initial);
 
-static struct ttm_bo_dirty_policy_state
-ttm_bo_dirty_policy_vmwgfx(struct ttm_bo_dirty_policy_state state,
+static void
+ttm_bo_dirty_policy_vmwgfx(struct ttm_bo_dirty_policy_state *state,
 			   pgoff_t num_pages, pgoff_t dirtied)
 {
 	/* In 64 bits: pages times percent cannot overflow for any BO. */
@@ -112,18 +110,15 @@ ttm_bo_dirty_policy_vmwgfx(struct ttm_bo_dirty_policy_state state,
 	u64 limit = (u64)num_pages * VMWGFX_PERCENT;
 	bool other;
 
-	if (state.method == TTM_BO_DIRTY_MKWRITE)
+	if (state->method == TTM_BO_DIRTY_MKWRITE)
 		other = share >= limit;
 	else
 		other = share < limit;
 
-	if (!other) {
-		state.streak = 0;
-		return state;
-	}
-	if (++state.streak < VMWGFX_STREAK)
-		return state;
-	return ttm_bo_dirty_switch_to(state, ttm_bo_dirty_other(state.method));
+	if (!other)
+		state->streak = 0;
+	else if (++state->streak >= VMWGFX_STREAK)
+		ttm_bo_dirty_switch_to(state, ttm_bo_dirty_other(state->method));
 }
 
 /* @a times @b, or U64_MAX if that does not fit. */
@@ -248,25 +243,25 @@ static bool ttm_bo_dirty_model_switch(struct ttm_bo_dirty_policy_state *state,
 	return false;
 }
 
-static struct ttm_bo_dirty_policy_state
-ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
+static void
+ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 			 pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
 			 const struct ttm_bo_dirty_costs *costs)
 {
-	unsigned int i = state.method == TTM_BO_DIRTY_PAGETABLE;
-	struct ttm_bo_dirty_cycles *mine = &state.cycles[i];
-	struct ttm_bo_dirty_cycles *theirs = &state.cycles[!i];
+	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	struct ttm_bo_dirty_cycles *mine = &state->cycles[i];
+	struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
 	bool dense = (u64)dirtied * 16 >= (u64)num_pages * 15;
 	u64 mkwrite, pagetable, cur, other, unseen;
 	bool fresh = false, change;
 
-	state.learned = false;
+	state->learned = false;
 	/* Three quarters of the weight on this scan: phases show quickly. */
-	state.dirtied_x16 = (state.dirtied_x16 +
-			     ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
+	state->dirtied_x16 = (state->dirtied_x16 +
+			      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
 
 	/* Both in ns times 16, saturating for absurd sizes or costs. */
-	mkwrite = ttm_bo_dirty_mul_sat(state.dirtied_x16,
+	mkwrite = ttm_bo_dirty_mul_sat(state->dirtied_x16,
 				       (u64)costs->fault_ns + costs->pte_ns);
 	pagetable = ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat((u64)num_pages * 16,
 							      costs->pte_ns),
@@ -276,14 +271,14 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 	 * Not for a BO written nearly whole, which PAGETABLE soon reports
 	 * whole without cleaning a dirty bit.
 	 */
-	unseen = dense ? 0 : ttm_bo_dirty_mul_sat(state.dirtied_x16,
+	unseen = dense ? 0 : ttm_bo_dirty_mul_sat(state->dirtied_x16,
 						  abs((s64)costs->write_ns));
 	if (costs->write_ns > 0)
 		pagetable = ttm_bo_dirty_add_sat(pagetable, unseen);
 	else
 		mkwrite = ttm_bo_dirty_add_sat(mkwrite, unseen);
-	cur = state.method == TTM_BO_DIRTY_MKWRITE ? mkwrite : pagetable;
-	other = state.method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
+	cur = state->method == TTM_BO_DIRTY_MKWRITE ? mkwrite : pagetable;
+	other = state->method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
 
 	/* Another load: what was measured at the old one no longer holds. */
 	if ((mine->count && !ttm_bo_dirty_comparable(mine->dirtied, dirtied)) ||
@@ -291,26 +286,26 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 	     !ttm_bo_dirty_comparable(theirs->dirtied, dirtied))) {
 		mine->count = 0;
 		theirs->count = 0;
-		state.probe_gap = 0;
+		state->probe_gap = 0;
 	}
-	if (!state.probe_gap)
-		state.probe_gap = TTM_BO_DIRTY_PROBE_GAP_MIN;
+	if (!state->probe_gap)
+		state->probe_gap = TTM_BO_DIRTY_PROBE_GAP_MIN;
 	if (cycle_ns) {
 		fresh = mine->count == 1;
 		ttm_bo_dirty_cycles_add(mine, dirtied, cycle_ns);
 	}
-	if (theirs->count && ++theirs->age > state.probe_gap)
+	if (theirs->count && ++theirs->age > state->probe_gap)
 		theirs->count = 0;
 
 	if (theirs->count == 2) {
 		/* Measured: the verdict holds until it ages out. */
 		bool done = fresh;
 
-		change = fresh && ttm_bo_dirty_verdict(&state, cur, other);
+		change = fresh && ttm_bo_dirty_verdict(state, cur, other);
 		if (fresh)
-			ttm_bo_dirty_learn(&state,
+			ttm_bo_dirty_learn(state,
 					   ttm_bo_dirty_seen_pt(num_pages, costs),
-					   ttm_bo_dirty_seen_mk(state.cycles[0].dirtied,
+					   ttm_bo_dirty_seen_mk(state->cycles[0].dirtied,
 								costs),
 					   costs);
 		/* A probe that doubles the cycle needs no second look. */
@@ -320,10 +315,10 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 			done = true;
 		}
 		if (done)
-			state.probe_gap = min(state.probe_gap * 2,
-					      TTM_BO_DIRTY_PROBE_GAP_MAX);
+			state->probe_gap = min(state->probe_gap * 2,
+					       TTM_BO_DIRTY_PROBE_GAP_MAX);
 	} else {
-		change = ttm_bo_dirty_model_switch(&state, cur, other);
+		change = ttm_bo_dirty_model_switch(state, cur, other);
 		/*
 		 * A probe: the model settled, and may be wrong by that much.
 		 * Not of a BO written nearly whole: PAGETABLE is about to
@@ -334,17 +329,15 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
 			change = true;
 	}
 	if (change)
-		state = ttm_bo_dirty_switch_to(state,
-					       ttm_bo_dirty_other(state.method));
+		ttm_bo_dirty_switch_to(state, ttm_bo_dirty_other(state->method));
 
 	if (dense)
-		state.dense_scans++;
+		state->dense_scans++;
 	else
-		state.dense_scans = 0;
-	if (state.method == TTM_BO_DIRTY_PAGETABLE &&
-	    state.dense_scans >= TTM_BO_DIRTY_DENSE_SCANS)
-		state.full_left = TTM_BO_DIRTY_FULL_SCANS;
-	return state;
+		state->dense_scans = 0;
+	if (state->method == TTM_BO_DIRTY_PAGETABLE &&
+	    state->dense_scans >= TTM_BO_DIRTY_DENSE_SCANS)
+		state->full_left = TTM_BO_DIRTY_FULL_SCANS;
 }
 
 /**
@@ -356,16 +349,17 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state state,
  *
  * Return: true after enough scans in a row found nearly every page written.
  */
-bool ttm_bo_dirty_policy_dense(struct ttm_bo_dirty_policy_state state)
+bool ttm_bo_dirty_policy_dense(const struct ttm_bo_dirty_policy_state *state)
 {
-	return state.dense_scans >= TTM_BO_DIRTY_DENSE_SCANS;
+	return state->dense_scans >= TTM_BO_DIRTY_DENSE_SCANS;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_policy_dense);
 
 /**
  * ttm_bo_dirty_policy_update - feed one scan to a policy
  * @policy: %TTM_BO_DIRTY_AUTO or %TTM_BO_DIRTY_AUTO_VMWGFX.
- * @state: what the policy remembers of the BO.
+ * @state: what the policy remembers of the BO, updated in place (a
+ *	struct copy costs more than the whole decision).
  * @num_pages: size of the BO in pages.
  * @dirtied: pages the scan found written.
  * @cycle_ns: time since the previous scan, or 0 when that was not one
@@ -376,19 +370,20 @@ EXPORT_SYMBOL(ttm_bo_dirty_policy_dense);
  *
  * Not called for the scans that report every page without looking.
  *
- * Return: the new state; its method differs from @state's when the policy
- * decides to switch, and its streak then starts again from zero. A
- * non-zero full_left asks for that many scans reported whole.
+ * The method in @state changes when the policy decides to switch (its
+ * streak then starts again from zero), and the caller makes the BO's PTEs
+ * follow. A non-zero full_left asks for that many scans reported whole.
  */
-struct ttm_bo_dirty_policy_state
-ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
-			   struct ttm_bo_dirty_policy_state state,
-			   pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
-			   const struct ttm_bo_dirty_costs *costs)
+void ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
+				struct ttm_bo_dirty_policy_state *state,
+				pgoff_t num_pages, pgoff_t dirtied,
+				u64 cycle_ns,
+				const struct ttm_bo_dirty_costs *costs)
 {
 	if (policy == TTM_BO_DIRTY_AUTO_VMWGFX)
-		return ttm_bo_dirty_policy_vmwgfx(state, num_pages, dirtied);
-	return ttm_bo_dirty_policy_auto(state, num_pages, dirtied, cycle_ns,
-					costs);
+		ttm_bo_dirty_policy_vmwgfx(state, num_pages, dirtied);
+	else
+		ttm_bo_dirty_policy_auto(state, num_pages, dirtied, cycle_ns,
+					 costs);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_policy_update);

@@ -324,17 +324,16 @@ static void ttm_bo_dirty_test_policy(struct kunit *test)
 	for (i = 0; i < t->scans; i++) {
 		enum ttm_bo_dirty_method before = state.method;
 
-		state = ttm_bo_dirty_policy_update(t->policy, state,
-						   t->num_pages, t->dirtied[i],
-						   t->cycle_us[i] * 1000,
-						   &t->costs);
+		ttm_bo_dirty_policy_update(t->policy, &state, t->num_pages,
+					   t->dirtied[i], t->cycle_us[i] * 1000,
+					   &t->costs);
 		KUNIT_EXPECT_EQ_MSG(test, state.method, t->after[i],
 				    "after scan %u", i);
 		if (state.method != before)
 			KUNIT_EXPECT_EQ(test, state.streak, 0U);
 	}
 	KUNIT_EXPECT_EQ(test, state.full_left, t->full_left);
-	KUNIT_EXPECT_EQ(test, ttm_bo_dirty_policy_dense(state), t->dense);
+	KUNIT_EXPECT_EQ(test, ttm_bo_dirty_policy_dense(&state), t->dense);
 }
 
 /*
@@ -361,10 +360,8 @@ static unsigned int run_steady(u64 mk_us, u64 pt_us, unsigned int scans,
 		enum ttm_bo_dirty_method before = state.method;
 		u64 us = before == TTM_BO_DIRTY_MKWRITE ? mk_us : pt_us;
 
-		state = ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, state,
-						   1000, 20,
-						   measurable ? us * 1000 : 0,
-						   &costs);
+		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 20,
+					   measurable ? us * 1000 : 0, &costs);
 		/* A switch to PAGETABLE makes the next cycle unfit */
 		measurable = state.method == before ||
 			     state.method == TTM_BO_DIRTY_MKWRITE;
@@ -443,9 +440,8 @@ static void ttm_bo_dirty_test_learn(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(cycle_us); i++) {
-		state = ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, state,
-						   1000, t->pages,
-						   cycle_us[i] * 1000, &costs);
+		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000,
+					   t->pages, cycle_us[i] * 1000, &costs);
 		if (i < ARRAY_SIZE(cycle_us) - 1)
 			KUNIT_EXPECT_FALSE_MSG(test, state.learned,
 					       "after scan %u", i);
