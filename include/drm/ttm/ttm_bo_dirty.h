@@ -113,6 +113,9 @@ struct ttm_bo_dirty_cycles {
  *	load, for the caller to feed @write_ns_sample to the costs (AUTO
  *	only).
  * @write_ns_sample: &ttm_bo_dirty_costs.write_ns as that verdict found it.
+ * @scan_ns: what a PAGETABLE scan of this BO takes, a moving average fed
+ *	by ttm_bo_dirty_policy_scan_timed(); 0 until one was timed (AUTO
+ *	only).
  */
 struct ttm_bo_dirty_policy_state {
 	enum ttm_bo_dirty_method method;
@@ -124,6 +127,7 @@ struct ttm_bo_dirty_policy_state {
 	unsigned int probe_gap;
 	bool learned;
 	s32 write_ns_sample;
+	u32 scan_ns;
 };
 
 /**
@@ -207,6 +211,8 @@ enum ttm_bo_dirty_method
 ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
 			    pgoff_t num_pages);
 bool ttm_bo_dirty_policy_dense(const struct ttm_bo_dirty_policy_state *state);
+void ttm_bo_dirty_policy_scan_timed(struct ttm_bo_dirty_policy_state *state,
+				    u64 ns);
 void ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
 				struct ttm_bo_dirty_policy_state *state,
 				pgoff_t num_pages, pgoff_t dirtied,

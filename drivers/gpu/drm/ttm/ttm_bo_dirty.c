@@ -238,28 +238,39 @@ static void ttm_bo_dirty_write_protect_writable(struct ttm_buffer_object *bo)
 {
 	struct ttm_bo_dirty *dirty = bo->dirty;
 	pgoff_t offset = ttm_bo_dirty_offset(bo);
+	u64 t0;
 
-	if (dirty->wp_start < dirty->wp_end)
-		wp_shared_mapping_bitmap(bo->bdev->dev_mapping,
-					 offset + dirty->wp_start,
-					 dirty->wp_end - dirty->wp_start,
-					 offset, dirty->writable);
+	if (dirty->wp_start >= dirty->wp_end)
+		return;
+	t0 = ktime_get_ns();
+	wp_shared_mapping_bitmap(bo->bdev->dev_mapping,
+				 offset + dirty->wp_start,
+				 dirty->wp_end - dirty->wp_start,
+				 offset, dirty->writable);
+	ttm_bo_dirty_cost_scan(dirty->wp_end - dirty->wp_start,
+			       ktime_get_ns() - t0);
 }
 
-/* Move the dirty bits of every PTE of the BO into the bitmap. */
-static void ttm_bo_dirty_clean_record(struct ttm_buffer_object *bo)
+/*
+ * Move the dirty bits of every PTE of the BO into the bitmap. Returns the
+ * time that took, or 0 where it says nothing of a walk over the BO's PTEs.
+ */
+static u64 ttm_bo_dirty_clean_record(struct ttm_buffer_object *bo)
 {
 	struct ttm_bo_dirty *dirty = bo->dirty;
 	pgoff_t offset = ttm_bo_dirty_offset(bo);
-	u64 t0 = ktime_get_ns();
+	u64 t0 = ktime_get_ns(), ns;
 
 	clean_record_shared_mapping_range(bo->bdev->dev_mapping, offset,
 					  dirty->num_pages, offset,
 					  dirty->bitmap, &dirty->start,
 					  &dirty->end);
 	/* A huge entry stands for 512 PTEs: its scan says nothing of theirs. */
-	if (!dirty->huge_mapped)
-		ttm_bo_dirty_cost_scan(dirty->num_pages, ktime_get_ns() - t0);
+	if (dirty->huge_mapped)
+		return 0;
+	ns = ktime_get_ns() - t0;
+	ttm_bo_dirty_cost_scan(dirty->num_pages, ns);
+	return ns;
 }
 
 /*
@@ -446,7 +457,16 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 		ttm_bo_dirty_write_protect_writable(bo);
 		ttm_bo_dirty_reset_wp(dirty);
 	} else {
-		ttm_bo_dirty_clean_record(bo);
+		u64 ns = ttm_bo_dirty_clean_record(bo);
+
+		/*
+		 * Timed only in a plain cycle: the first scans of a BO, and
+		 * the first after a switch or a zap, follow a TLB flush
+		 * and look several times dearer (under emulation above all).
+		 */
+		if (ns && dirty->last_scan_ns &&
+		    dirty->stats.scans > TTM_BO_DIRTY_WARM_SCANS)
+			ttm_bo_dirty_policy_scan_timed(&dirty->policy, ns);
 	}
 
 	dirtied = 0;

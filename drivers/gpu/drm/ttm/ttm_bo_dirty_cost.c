@@ -27,11 +27,15 @@
  */
 #define TTM_BO_DIRTY_FAULT_SCALE	2
 /*
- * The per-PTE cost comes from scans big enough that the fixed part is lost
- * in it (under 2 ns a PTE at a few us); the fixed part from the others, as
- * what they took beyond their PTEs.
+ * The per-PTE cost comes from walks big enough that the fixed part is lost
+ * in it (under 2 ns a PTE at a few us); the fixed part from walks so short
+ * that their PTEs hardly count (a MKWRITE scan write-protecting a few
+ * pages, a PAGETABLE scan of a small BO). Walks in between say little of
+ * either: what they took beyond their PTEs at an estimate per PTE that
+ * is off by a few ns is mostly that error.
  */
 #define TTM_BO_DIRTY_MIN_SAMPLE_PTES	4096
+#define TTM_BO_DIRTY_MAX_FIXED_PTES	64
 /* Before any sample: a fault about a hundred times a PTE. */
 #define TTM_BO_DIRTY_FAULT_NS_INIT	2000
 #define TTM_BO_DIRTY_PTE_NS_INIT	20
@@ -72,8 +76,8 @@ void ttm_bo_dirty_cost_fault(u64 handler_ns)
 }
 
 /**
- * ttm_bo_dirty_cost_scan - note the time a scan took
- * @ptes: pages of the range the scan walked.
+ * ttm_bo_dirty_cost_scan - note the time a walk of a scan took
+ * @ptes: pages of the range walked.
  * @ns: time the walk took.
  */
 void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
@@ -85,6 +89,8 @@ void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
 					 div64_u64(ns, ptes));
 		return;
 	}
+	if (ptes > TTM_BO_DIRTY_MAX_FIXED_PTES)
+		return;
 	per_ptes = (u64)ptes * atomic_read(&ttm_bo_dirty_pte_ns);
 	ttm_bo_dirty_cost_sample(&ttm_bo_dirty_scan_ns,
 				 ns > per_ptes ? ns - per_ptes : 0);

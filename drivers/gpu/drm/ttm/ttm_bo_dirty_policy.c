@@ -7,8 +7,9 @@
  *
  * AUTO is a cost model. Between two scans MKWRITE costs a fault for every
  * page written, plus write-protecting it again at the scan; PAGETABLE costs
- * a walk over every PTE of the BO, written or not, plus what any scan costs
- * (which weighs on small BOs). With the measured cost
+ * a walk over every PTE of the BO, written or not. Either pays what any
+ * walk costs (which weighs on small BOs), MKWRITE only when a page was
+ * written. With the measured cost
  * of each (struct ttm_bo_dirty_costs) and a moving average of the pages
  * written per scan, AUTO predicts both and uses the cheaper. Hysteresis
  * keeps it from flapping: it switches at once when the other method would
@@ -162,10 +163,19 @@ static u64 ttm_bo_dirty_cycles_best(const struct ttm_bo_dirty_cycles *c)
 	return min(c->ns[0], c->ns[1]);
 }
 
-/* What the kernel sees of a PAGETABLE cycle, and of a MKWRITE one, in ns. */
-static u64 ttm_bo_dirty_seen_pt(pgoff_t num_pages,
+/*
+ * What the kernel sees of a PAGETABLE cycle, and of a MKWRITE one, in ns.
+ * A scan of this very BO, once timed, says it better than the system's
+ * estimates, which come from other sizes: a walk of a few hundred PTEs
+ * is neither a fixed cost nor that many times the per-PTE cost of big
+ * scans.
+ */
+static u64 ttm_bo_dirty_seen_pt(const struct ttm_bo_dirty_policy_state *state,
+				pgoff_t num_pages,
 				const struct ttm_bo_dirty_costs *costs)
 {
+	if (state->scan_ns)
+		return state->scan_ns;
 	return ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat(num_pages,
 							 costs->pte_ns),
 				    costs->scan_ns);
@@ -174,8 +184,12 @@ static u64 ttm_bo_dirty_seen_pt(pgoff_t num_pages,
 static u64 ttm_bo_dirty_seen_mk(u64 dirtied,
 				const struct ttm_bo_dirty_costs *costs)
 {
-	return ttm_bo_dirty_mul_sat(dirtied,
-				    (u64)costs->fault_ns + costs->pte_ns);
+	if (!dirtied)
+		return 0;
+	return ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat(dirtied,
+							 (u64)costs->fault_ns +
+							 costs->pte_ns),
+				    costs->scan_ns);
 }
 
 /*
@@ -252,6 +266,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	struct ttm_bo_dirty_cycles *mine = &state->cycles[i];
 	struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
 	bool dense = (u64)dirtied * 16 >= (u64)num_pages * 15;
+	u64 seen_pt = ttm_bo_dirty_seen_pt(state, num_pages, costs);
 	u64 mkwrite, pagetable, cur, other, unseen;
 	bool fresh = false, change;
 
@@ -260,12 +275,16 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	state->dirtied_x16 = (state->dirtied_x16 +
 			      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
 
-	/* Both in ns times 16, saturating for absurd sizes or costs. */
+	/*
+	 * Both in ns times 16, saturating for absurd sizes or costs. Below
+	 * a page a scan on average, MKWRITE's walk runs only so often.
+	 */
 	mkwrite = ttm_bo_dirty_mul_sat(state->dirtied_x16,
 				       (u64)costs->fault_ns + costs->pte_ns);
-	pagetable = ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat((u64)num_pages * 16,
-							      costs->pte_ns),
-					 (u64)costs->scan_ns * 16);
+	mkwrite = ttm_bo_dirty_add_sat(mkwrite,
+				       min_t(u64, state->dirtied_x16, 16) *
+				       costs->scan_ns);
+	pagetable = ttm_bo_dirty_mul_sat(seen_pt, 16);
 	/*
 	 * Learned from measured cycles: added to the side that pays it.
 	 * Not for a BO written nearly whole, which PAGETABLE soon reports
@@ -304,7 +323,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		change = fresh && ttm_bo_dirty_verdict(state, cur, other);
 		if (fresh)
 			ttm_bo_dirty_learn(state,
-					   ttm_bo_dirty_seen_pt(num_pages, costs),
+					   seen_pt,
 					   ttm_bo_dirty_seen_mk(state->cycles[0].dirtied,
 								costs),
 					   costs);
@@ -354,6 +373,29 @@ bool ttm_bo_dirty_policy_dense(const struct ttm_bo_dirty_policy_state *state)
 	return state->dense_scans >= TTM_BO_DIRTY_DENSE_SCANS;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_policy_dense);
+
+/**
+ * ttm_bo_dirty_policy_scan_timed - note what a PAGETABLE scan of a BO took
+ * @state: what the policy remembers of the BO.
+ * @ns: time the walk over all its PTEs took.
+ *
+ * A moving average. What delays a walk (preemption, a lock, cold TLBs)
+ * only ever makes it longer: a shorter one moves the average half the
+ * way, a longer one a quarter, and for at most twice the average.
+ */
+void ttm_bo_dirty_policy_scan_timed(struct ttm_bo_dirty_policy_state *state,
+				    u64 ns)
+{
+	u64 old = state->scan_ns;
+
+	ns = clamp_t(u64, ns, 1, U32_MAX);
+	if (old && ns < old)
+		ns = (old + ns) / 2;
+	else if (old)
+		ns = old - old / 4 + min(ns, old * 2) / 4;
+	state->scan_ns = max_t(u64, ns, 1);
+}
+EXPORT_SYMBOL(ttm_bo_dirty_policy_scan_timed);
 
 /**
  * ttm_bo_dirty_policy_update - feed one scan to a policy
