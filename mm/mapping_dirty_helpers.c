@@ -15,6 +15,10 @@
  *   each written page and reports the page in a bitmap. Cheap when many
  *   pages are written, as stores do not fault.
  *
+ * A driver that goes from the first to the second, with stores faulting no
+ * more, can give write permission back with mkwrite_shared_mapping_range()
+ * rather than unmap the range and fault it all in again.
+ *
  * The walking itself is walk_page_mapping()'s: it visits every VMA of the
  * address_space that overlaps the range, under the mapping's i_mmap_rwsem
  * and without any mmap_lock, and hands us each entry under its page table
@@ -44,7 +48,9 @@
  * @flush_end: End of the highest page whose entry was changed in this VMA;
  *	not above @flush_start if nothing was changed.
  * @total: Number of entries changed, over all VMAs.
- * @bitmap: Where to record dirty pages; NULL when write-protecting.
+ * @bitmap: Where to record dirty pages; NULL when write-protecting or
+ *	making writable.
+ * @mkwrite: Make read-only entries writable, rather than write-protect.
  * @only: When write-protecting, the pages to write-protect, or NULL for
  *	all in the range.
  * @bitmap_pgoff: Page offset in the address_space of bit 0 of @bitmap or
@@ -60,6 +66,7 @@ struct dirty_walk {
 	unsigned long total;
 	unsigned long *bitmap;
 	const unsigned long *only;
+	bool mkwrite;
 	pgoff_t bitmap_pgoff;
 	pgoff_t rec_start;
 	pgoff_t rec_end;
@@ -160,6 +167,31 @@ static inline void clean_one_pte(struct dirty_walk *dw,
 }
 
 /*
+ * Make one read-only PTE writable and clean, under its page table lock.
+ * Only a special entry, which maps no struct page: for a page that has
+ * one, the write fault is how its filesystem learns it is written, and we
+ * leave that fault to happen. Clean, as the caller recorded every page
+ * written so far: a dirty bit from before the write-protect that made the
+ * entry read-only says nothing new. Giving a permission needs no TLB
+ * flush: a CPU still holding the read-only translation takes a spurious
+ * fault, which finds the entry writable and just retries.
+ */
+static inline void mkwrite_one_pte(struct dirty_walk *dw,
+				   struct vm_area_struct *vma, pte_t *pte,
+				   unsigned long addr)
+{
+	pte_t old = ptep_get(pte);
+
+	if (pte_write(old) || !pte_present(old) || !pte_special(old))
+		return;
+
+	old = ptep_modify_prot_start(vma, addr, pte);
+	ptep_modify_prot_commit(vma, addr, pte, old,
+				pte_mkwrite(pte_mkclean(old)));
+	dw->total++;
+}
+
+/*
  * The bits of @dw->only for the pages mapped at [@addr, @end) are
  * [*@first, *@last); returns the first of them that is set, or *@last.
  */
@@ -214,6 +246,15 @@ static void dirty_walk_table(struct dirty_walk *dw, struct mm_walk *walk,
 	} else if (dw->bitmap) {
 		for (pte = table; addr < end; pte++, addr += PAGE_SIZE)
 			clean_one_pte(dw, vma, pte, addr);
+	} else if (dw->mkwrite) {
+		/*
+		 * Read under the lock: mprotect() clears VM_WRITE before it
+		 * takes this lock to write-protect the entries, so either
+		 * we see the flag cleared or it comes after us.
+		 */
+		if (READ_ONCE(vma->vm_flags) & VM_WRITE)
+			for (pte = table; addr < end; pte++, addr += PAGE_SIZE)
+				mkwrite_one_pte(dw, vma, pte, addr);
 	} else {
 		for (pte = table; addr < end; pte++, addr += PAGE_SIZE)
 			wp_one_pte(dw, vma, pte, addr);
@@ -353,7 +394,8 @@ static int dirty_walk_pmd(pmd_t *pmd, unsigned long addr, unsigned long next,
 	 */
 	walk->action = ACTION_CONTINUE;
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
-	if (pmd_present(val))
+	/* A read-only huge entry is left to fault: see the kernel-doc. */
+	if (pmd_present(val) && !dw->mkwrite)
 		dirty_walk_huge_pmd(dw, walk, pmd, addr, next);
 #endif
 	return 0;
@@ -672,3 +714,52 @@ unsigned long clean_record_shared_mapping_range(struct address_space *mapping,
 	return dw.total;
 }
 EXPORT_SYMBOL_GPL(clean_record_shared_mapping_range);
+
+/**
+ * mkwrite_shared_mapping_range - Give write permission back to the entries
+ * mapping a range of an address_space
+ * @mapping: The address_space.
+ * @first_index: Page offset in @mapping of the first page of the range.
+ * @nr: Number of pages in the range.
+ *
+ * Makes writable, and clean, every read-only page table entry, in every
+ * process, that maps a page of [@first_index, @first_index + @nr) of
+ * @mapping through a shared mapping that is writable now (VM_SHARED,
+ * VM_MAYWRITE and VM_WRITE; private and hugetlb mappings are left alone).
+ * For a driver that write-protected the range with
+ * wp_shared_mapping_range() to learn of writes by fault, and now tracks
+ * them by dirty bits instead: the entries stay, where unmapping the range
+ * would make it fault in again.
+ *
+ * Only special entries, which driver pfn maps such as TTM's insert and
+ * which map no struct page, are changed. An entry of a page cache page,
+ * a huge entry, and an entry that is not present are left as they are:
+ * the next store to them faults as before.
+ *
+ * The caller must have recorded every page written so far: the dirty bit
+ * of an entry made writable is cleared. Write-protected entries only have
+ * one left from writes before their write-protect, which the fault after
+ * it already reported; a store after this call sets it again.
+ *
+ * Locking: as for wp_shared_mapping_range(). The caller must hold the lock
+ * its fault and mkwrite handlers take (for TTM, the buffer object's
+ * reservation), so that none of them runs for these entries meanwhile.
+ *
+ * Return: The number of entries made writable, counted as by
+ * wp_shared_mapping_range().
+ */
+unsigned long mkwrite_shared_mapping_range(struct address_space *mapping,
+					   pgoff_t first_index, pgoff_t nr)
+{
+	struct dirty_walk dw = {
+		.mkwrite = true,
+	};
+
+	if (!nr)
+		return 0;
+
+	dirty_walk_mapping(mapping, first_index, nr, &dw);
+
+	return dw.total;
+}
+EXPORT_SYMBOL_GPL(mkwrite_shared_mapping_range);

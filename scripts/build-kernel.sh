@@ -101,15 +101,16 @@ while read -r f; do
 	fi
 done < "$manifest"
 
-# Upstream's file lacks wp_shared_mapping_bitmap(), which TTM calls: give
-# it a stand-in made of upstream's own API. Rebuilt from the tarball each
-# time, so that appending is idempotent.
+# Upstream's file lacks wp_shared_mapping_bitmap() and
+# mkwrite_shared_mapping_range(), which TTM calls: give it stand-ins made
+# of upstream's own API. Rebuilt from the tarball each time, so that
+# appending is idempotent.
 if [ "$mm_helpers" = upstream ]; then
 	f=mm/mapping_dirty_helpers.c
 	tmp=$(mktemp -d)
 	tar -C "$tmp" -xf "$tarball" "linux-source-6.1/$f"
 	cat "$tmp/linux-source-6.1/$f" scripts/upstream/wp_shared_mapping_bitmap.c \
-		> "$tmp/new"
+		scripts/upstream/mkwrite_shared_mapping_range.c > "$tmp/new"
 	cmp -s "$tmp/new" "$src/$f" || cp "$tmp/new" "$src/$f"
 	rm -rf "$tmp"
 fi
