@@ -747,6 +747,49 @@ static void test_switch_between_syncs(int fd, const struct config *c)
 	bo_destroy(fd, &bo);
 }
 
+/*
+ * A switch from MKWRITE to PAGETABLE leaves the BO mapped: stores to the
+ * pages MKWRITE had mapped (read-only, or writable after a write) take no
+ * fault afterwards, and are tracked by dirty bits exactly, with no page
+ * reported twice for what MKWRITE recorded before the switch. Every page
+ * is read first, so that every page has an entry; the thread's own minor
+ * faults are counted, with a little room for the test's own stack.
+ */
+static void test_switch_keeps_mapping(int fd)
+{
+	const struct config c = { "mkwrite", VTTM_METHOD_MKWRITE,
+				  VTTM_METHOD_MKWRITE, BO_PAGES, false };
+	uint8_t *want = bits_alloc(c.npages);
+	uint64_t faults;
+	struct bo bo;
+
+	bo_create(fd, &bo, &c);
+	igt_assert(read_all(&bo) == 0);
+	/* Every other page written: writable entries, the others read-only */
+	for (uint64_t p = 0; p < bo.npages; p += 2) {
+		write_page(bo.map, p, 0x5a0);
+		bit_set(want, p);
+	}
+	vttm_gem_set_method(fd, bo.handle, VTTM_METHOD_PAGETABLE);
+	sync_expect(fd, bo.handle, bo.npages, want);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	faults = minor_faults();
+	for (uint64_t p = 0; p < bo.npages; p++)
+		write_page(bo.map, p, 0x5a1);
+	faults = minor_faults() - faults;
+	igt_info("%llu pages written after the switch, %llu minor faults\n",
+		 (unsigned long long)bo.npages, (unsigned long long)faults);
+	igt_assert_lte_u64(faults, 2);
+
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	sync_expect_nothing(fd, bo.handle, bo.npages);
+
+	free(want);
+	bo_destroy(fd, &bo);
+}
+
 /* ------------------------------------------------------------------ */
 /* Other ways in: a dma-buf mapping, a second process                 */
 /* ------------------------------------------------------------------ */
@@ -1644,6 +1687,10 @@ igt_main
 	igt_describe("AUTO maps huge entries only while writes are dense.");
 	igt_subtest("auto-maps-huge-only-while-dense")
 		test_huge_auto(fd);
+
+	igt_describe("A switch to PAGETABLE keeps the BO mapped, tracked exactly.");
+	igt_subtest("switch-to-pagetable-keeps-the-mapping")
+		test_switch_keeps_mapping(fd);
 
 	igt_describe("An untracked BO copies every page on every sync.");
 	igt_subtest("none-copies-every-page")

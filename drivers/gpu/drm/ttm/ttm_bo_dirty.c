@@ -26,11 +26,15 @@
  * written:
  *
  * MKWRITE -> PAGETABLE: recorded pages stay recorded, and every writable
- * PTE maps a recorded page, so zapping the PTEs loses nothing. The switch
- * zaps them: left in place, each read-only PTE would cost a fault at its
- * page's first write, where a fault after the zap maps up to
- * TTM_BO_VM_NUM_PREFAULT pages writable and clean; and no PTE is left
- * whose dirty bit repeats what MKWRITE recorded, to be reported twice.
+ * PTE maps a recorded page. The switch makes the read-only PTEs writable
+ * and clean (mkwrite_shared_mapping_range(): no store went through them
+ * since their last write-protect), then cleans and records the writable
+ * ones, whose pages are recorded already: no PTE is left whose dirty bit
+ * repeats what MKWRITE recorded, to be reported twice. Left read-only,
+ * each would cost a fault at its page's first write; zapped, the BO would
+ * fault in again, a fault per TTM_BO_VM_NUM_PREFAULT pages. A BO with huge
+ * entries, which the walk leaves read-only, is zapped (losing nothing, as
+ * every writable entry maps recorded pages).
  *
  * PAGETABLE -> MKWRITE: first write-protect every PTE of the BO, then clean
  * and record the dirty bits. After the write-protect (and its TLB flush) no
@@ -305,17 +309,30 @@ static void ttm_bo_dirty_follow_switch(struct ttm_buffer_object *bo,
 	if (from == TTM_BO_DIRTY_PAGETABLE) {
 		ttm_bo_dirty_protect_and_harvest(bo);
 		dirty->left_pagetable = true;
-		/* The next cycle starts now, after the switch's own work. */
-		dirty->last_scan_ns = ktime_get_ns();
+	} else if (!dirty->huge_mapped) {
+		/*
+		 * From MKWRITE, every writable PTE maps a recorded page.
+		 * Make the read-only ones writable and clean, then clean
+		 * the others: the BO stays mapped as it was, where a zap
+		 * would have it fault in again, a fault per 16 pages.
+		 */
+		mkwrite_shared_mapping_range(bo->bdev->dev_mapping,
+					     ttm_bo_dirty_offset(bo),
+					     dirty->num_pages);
+		ttm_bo_dirty_clean_record(bo);
+		ttm_bo_dirty_reset_wp(dirty);
 	} else {
 		/*
-		 * From MKWRITE, every writable PTE maps a recorded page:
-		 * zapped without a harvest, where TTM's unmap hook would
-		 * now see PAGETABLE and walk the BO twice for nothing.
+		 * Huge entries stay read-only through the above: zap them,
+		 * without a harvest (TTM's unmap hook would now see
+		 * PAGETABLE and walk the BO twice for nothing).
 		 */
 		drm_vma_node_unmap(&bo->base.vma_node, bo->bdev->dev_mapping);
 		ttm_bo_dirty_forget_ptes(dirty);
 	}
+	/* The next cycle starts now, after the switch's own work. */
+	if (dirty->last_scan_ns)
+		dirty->last_scan_ns = ktime_get_ns();
 	dirty->stats.method = dirty->policy.method;
 	dirty->stats.switches++;
 }
