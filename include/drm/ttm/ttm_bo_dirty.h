@@ -109,8 +109,6 @@ struct ttm_bo_dirty_cycles {
  *	(AUTO only).
  * @probe_gap: scans a measurement of the method not in use stays valid;
  *	doubles each time measuring both gives a verdict (AUTO only).
- * @held: scans since the method in use was taken up, up to @probe_gap:
- *	the other is not probed before (AUTO only).
  * @learned: set by an update whose verdict measured both methods at one
  *	load, for the caller to feed @write_ns_sample to the costs (AUTO
  *	only).
@@ -127,7 +125,6 @@ struct ttm_bo_dirty_policy_state {
 	unsigned int full_left;
 	struct ttm_bo_dirty_cycles cycles[2];
 	unsigned int probe_gap;
-	unsigned int held;
 	bool learned;
 	s32 write_ns_sample;
 	u32 scan_ns;

@@ -348,7 +348,6 @@ static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 	dirty->policy.method = method;
 	dirty->policy.streak = 0;
 	dirty->policy.full_left = 0;
-	dirty->policy.held = 0;
 	ttm_bo_dirty_follow_switch(bo, from);
 }
 

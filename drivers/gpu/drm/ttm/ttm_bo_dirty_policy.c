@@ -22,10 +22,8 @@
  * from a fault cost more than its handler. How much is a matter of the
  * CPU (or of the emulator). So AUTO also measures what counts in the end,
  * the time from one scan to the next, under each method. Once the model
- * has settled on one method, held it for as many scans as a measurement
- * holds (a BO that lives a few scans is not worth a probe, and a method
- * just taken up is not doubted at once), and thinks the other no more
- * than eight times dearer, AUTO tries the other for two cycles (a probe); a measured cycle
+ * has settled on one method, and thinks the other no more than eight times
+ * dearer, AUTO tries the other for two cycles (a probe); a measured cycle
  * a tenth shorter wins, whatever the model says, and a probe whose first
  * cycle takes twice as long ends there. A measurement holds as long as the
  * BO is written about as much per cycle, and for a number of scans that
@@ -83,7 +81,6 @@ static void ttm_bo_dirty_switch_to(struct ttm_bo_dirty_policy_state *state,
 	state->method = method;
 	state->streak = 0;
 	state->full_left = 0;
-	state->held = 0;
 }
 
 /**
@@ -312,8 +309,6 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	}
 	if (!state->probe_gap)
 		state->probe_gap = TTM_BO_DIRTY_PROBE_GAP_MIN;
-	if (state->held < state->probe_gap)
-		state->held++;
 	if (cycle_ns) {
 		fresh = mine->count == 1;
 		ttm_bo_dirty_cycles_add(mine, dirtied, cycle_ns);
@@ -349,7 +344,6 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		 * report it whole without looking, which nothing beats.
 		 */
 		if (!change && !dense && mine->count == 2 && !theirs->count &&
-		    state->held >= state->probe_gap &&
 		    other / TTM_BO_DIRTY_PROBE_RATIO <= cur)
 			change = true;
 	}

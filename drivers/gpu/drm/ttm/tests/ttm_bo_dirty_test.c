@@ -207,9 +207,6 @@ struct ttm_bo_dirty_policy_case {
 	u32 scan_ns;
 };
 
-/* Scans a new BO holds its method before AUTO probes the other. */
-#define PROBE_AFTER	8
-
 #define MK TTM_BO_DIRTY_MKWRITE
 #define PT TTM_BO_DIRTY_PAGETABLE
 /* A fault a hundred PTEs: a PAGETABLE scan of 1000 pages is 20 us. */
@@ -336,7 +333,6 @@ static void ttm_bo_dirty_test_policy(struct kunit *test)
 		.method = t->start,
 		.dirtied_x16 = (u64)t->start_dirtied * 16,
 		.scan_ns = t->scan_ns,
-		.held = PROBE_AFTER,
 	};
 	unsigned int i;
 
@@ -410,32 +406,6 @@ static unsigned int run_steady(u64 mk_us, u64 pt_us, unsigned int scans,
 	return in_slow;
 }
 
-/*
- * A method just taken up is held for as long as a measurement lasts before
- * the other is probed. 20 pages of 1000: the model puts MKWRITE at twice
- * PAGETABLE, close enough to probe.
- */
-static void ttm_bo_dirty_test_no_early_probe(struct kunit *test)
-{
-	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
-						  .pte_ns = 20 };
-	struct ttm_bo_dirty_policy_state state = {
-		.method = TTM_BO_DIRTY_PAGETABLE,
-		.dirtied_x16 = 20 * 16,
-	};
-	unsigned int i;
-
-	for (i = 0; i < PROBE_AFTER - 1; i++) {
-		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 20,
-					   i ? 7000 * 1000 : 0, &costs);
-		KUNIT_EXPECT_EQ_MSG(test, state.method, TTM_BO_DIRTY_PAGETABLE,
-				    "after scan %u", i);
-	}
-	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 20,
-				   7000 * 1000, &costs);
-	KUNIT_EXPECT_EQ(test, state.method, TTM_BO_DIRTY_MKWRITE);
-}
-
 /* Probes go on, ever more rarely, whichever method wins */
 static void ttm_bo_dirty_test_probes_back_off(struct kunit *test)
 {
@@ -501,7 +471,6 @@ static void ttm_bo_dirty_test_learn(struct kunit *test)
 	struct ttm_bo_dirty_policy_state state = {
 		.method = TTM_BO_DIRTY_PAGETABLE,
 		.dirtied_x16 = t->pages * 16,
-		.held = PROBE_AFTER,
 	};
 	unsigned int i;
 
@@ -528,7 +497,6 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_policy,
 			 ttm_bo_dirty_policy_gen_params),
 	KUNIT_CASE(ttm_bo_dirty_test_scan_timed),
-	KUNIT_CASE(ttm_bo_dirty_test_no_early_probe),
 	KUNIT_CASE(ttm_bo_dirty_test_probes_back_off),
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_learn,
 			 ttm_bo_dirty_learn_gen_params),
