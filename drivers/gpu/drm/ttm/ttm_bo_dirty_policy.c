@@ -164,11 +164,10 @@ static u64 ttm_bo_dirty_cycles_best(const struct ttm_bo_dirty_cycles *c)
 }
 
 /*
- * What the kernel sees of a PAGETABLE cycle, and of a MKWRITE one, in ns.
- * A scan of this very BO, once timed, says it better than the system's
- * estimates, which come from other sizes: a walk of a few hundred PTEs
- * is neither a fixed cost nor that many times the per-PTE cost of big
- * scans.
+ * What the kernel sees of a PAGETABLE cycle, in ns. A scan of this very
+ * BO, once timed, says it better than the system's estimates, which come
+ * from other sizes: a walk of a few hundred PTEs is neither a fixed cost
+ * nor that many times the per-PTE cost of big scans.
  */
 static u64 ttm_bo_dirty_seen_pt(const struct ttm_bo_dirty_policy_state *state,
 				pgoff_t num_pages,
@@ -181,14 +180,19 @@ static u64 ttm_bo_dirty_seen_pt(const struct ttm_bo_dirty_policy_state *state,
 				    costs->scan_ns);
 }
 
-static u64 ttm_bo_dirty_seen_mk(u64 dirtied,
-				const struct ttm_bo_dirty_costs *costs)
+/*
+ * What the kernel sees of a MKWRITE cycle, in ns times 16, for
+ * @dirtied_x16 pages written times 16: a fault and a write-protect a page,
+ * and the fixed part of a walk when a page was written. Below a page a
+ * cycle on average, the walk runs only so often.
+ */
+static u64 ttm_bo_dirty_seen_mk_x16(u64 dirtied_x16,
+				    const struct ttm_bo_dirty_costs *costs)
 {
-	if (!dirtied)
-		return 0;
-	return ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat(dirtied,
+	return ttm_bo_dirty_add_sat(ttm_bo_dirty_mul_sat(dirtied_x16,
 							 (u64)costs->fault_ns +
 							 costs->pte_ns),
+				    min_t(u64, dirtied_x16, 16) *
 				    costs->scan_ns);
 }
 
@@ -275,15 +279,8 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	state->dirtied_x16 = (state->dirtied_x16 +
 			      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
 
-	/*
-	 * Both in ns times 16, saturating for absurd sizes or costs. Below
-	 * a page a scan on average, MKWRITE's walk runs only so often.
-	 */
-	mkwrite = ttm_bo_dirty_mul_sat(state->dirtied_x16,
-				       (u64)costs->fault_ns + costs->pte_ns);
-	mkwrite = ttm_bo_dirty_add_sat(mkwrite,
-				       min_t(u64, state->dirtied_x16, 16) *
-				       costs->scan_ns);
+	/* Both in ns times 16, saturating for absurd sizes or costs. */
+	mkwrite = ttm_bo_dirty_seen_mk_x16(state->dirtied_x16, costs);
 	pagetable = ttm_bo_dirty_mul_sat(seen_pt, 16);
 	/*
 	 * Learned from measured cycles: added to the side that pays it.
@@ -321,12 +318,15 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		bool done = fresh;
 
 		change = fresh && ttm_bo_dirty_verdict(state, cur, other);
-		if (fresh)
-			ttm_bo_dirty_learn(state,
-					   seen_pt,
-					   ttm_bo_dirty_seen_mk(state->cycles[0].dirtied,
-								costs),
+		if (fresh) {
+			u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied,
+							  16);
+
+			ttm_bo_dirty_learn(state, seen_pt,
+					   ttm_bo_dirty_seen_mk_x16(mk_x16,
+								    costs) / 16,
 					   costs);
+		}
 		/* A probe that doubles the cycle needs no second look. */
 		if (cycle_ns && mine->count == 1 &&
 		    cycle_ns / 2 >= ttm_bo_dirty_cycles_best(theirs)) {
