@@ -23,22 +23,20 @@
 #include "ttm_bo_dirty_internal.h"
 
 /*
- * Now, for a fault about to be timed: 0 if the fault will first have to
+ * Whether a fault says what a recording fault costs: not if it must first
  * populate the BO's pages (all of them, for TTM) or allocate the page
- * table its PTE goes in (once per 2 MiB a process maps). Neither says
- * what a recording fault costs: the first would swamp the estimate, the
- * second makes a new BO's first faults look several times dearer than
- * the rest, just when AUTO decides what the BO starts with.
+ * table its PTE goes in (for each 2 MiB a process maps). The first would
+ * swamp the estimate; the second makes a new BO's first faults look
+ * several times dearer than the rest, just when AUTO decides what the BO
+ * starts with.
  */
-static u64 ttm_bo_dirty_vm_clock(struct ttm_buffer_object *bo,
-				 struct vm_fault *vmf)
+static bool ttm_bo_dirty_vm_steady(struct ttm_buffer_object *bo,
+				   struct vm_fault *vmf)
 {
 	if (bo->resource && !bo->resource->bus.is_iomem &&
 	    (!bo->ttm || !ttm_tt_is_populated(bo->ttm)))
-		return 0;
-	if (pmd_none(READ_ONCE(*vmf->pmd)))
-		return 0;
-	return ktime_get_ns();
+		return false;
+	return !pmd_none(READ_ONCE(*vmf->pmd));
 }
 
 static pgoff_t ttm_bo_dirty_vm_page(struct vm_fault *vmf,
@@ -212,15 +210,16 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	struct ttm_buffer_object *bo = vma->vm_private_data;
 	struct ttm_bo_dirty *dirty;
 	pgoff_t num_prefault = TTM_BO_VM_NUM_PREFAULT;
+	bool recording = false, steady = false, huge;
 	pgprot_t prot;
 	vm_fault_t ret;
-	u64 t0 = 0;
-	bool huge;
+	u64 t0;
 
 	ret = ttm_bo_vm_reserve(bo, vmf);
 	if (ret)
 		return ret;
 
+	t0 = ktime_get_ns();
 	dirty = bo->dirty;
 	if (!dirty) {
 		/* Writable: our pfn_mkwrite made vm_page_prot read-only. */
@@ -231,7 +230,8 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	} else if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE) {
 		prot = vm_get_page_prot(vma->vm_flags);
 	} else if (vmf->flags & FAULT_FLAG_WRITE) {
-		t0 = ttm_bo_dirty_vm_clock(bo, vmf);
+		recording = true;
+		steady = ttm_bo_dirty_vm_steady(bo, vmf);
 		ttm_bo_dirty_record_write(dirty, ttm_bo_dirty_vm_page(vmf, bo));
 		prot = vm_get_page_prot(vma->vm_flags);
 		num_prefault = 1;
@@ -242,10 +242,18 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 
 	huge = !dirty || ttm_bo_dirty_huge_ok(dirty);
 	ret = ttm_bo_dirty_vm_insert(vmf, bo, prot, num_prefault, huge);
-	if (t0 && !(ret & VM_FAULT_ERROR))
-		ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);
+	/* A retry dropped the reservation, and waited: nothing to learn. */
 	if (ttm_bo_dirty_vm_unlocked(ret, vmf))
 		return ret;
+	if (dirty && !(ret & VM_FAULT_ERROR)) {
+		u64 ns = ktime_get_ns() - t0;
+
+		if (steady && recording)
+			ttm_bo_dirty_cost_fault(ns);
+		else
+			dirty->map_ns += ttm_bo_dirty_cost_mapping(ns,
+								   recording);
+	}
 out_unlock:
 	dma_resv_unlock(bo->base.resv);
 	return ret;
@@ -274,6 +282,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 	unsigned int flags = vmf->flags;
 	unsigned long pfn;
 	vm_fault_t ret;
+	bool steady;
 	u64 t0;
 	int idx;
 
@@ -302,7 +311,8 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		goto out_unlock;
 	}
 
-	t0 = ttm_bo_dirty_vm_clock(bo, vmf);
+	steady = ttm_bo_dirty_vm_steady(bo, vmf);
+	t0 = ktime_get_ns();
 	ttm_bo_dirty_record_write(bo->dirty, page);
 	/*
 	 * The PTE may have been zapped (by a move) while we waited for the
@@ -316,7 +326,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		pfn = ttm_bo_dirty_vm_pfn(bo, page);
 		ret = vmf_insert_mixed_mkwrite(vma, vmf->address,
 					       __pfn_to_pfn_t(pfn, PFN_SPECIAL));
-		if (t0)
+		if (steady)
 			ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);
 	}
 	drm_dev_exit(idx);
