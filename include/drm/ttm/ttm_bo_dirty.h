@@ -170,11 +170,6 @@ struct ttm_bo_dirty {
 	 */
 	u64 last_scan_ns;
 	/**
-	 * @map_ns: what faults spent mapping pages in since then, rather
-	 * than recording writes: taken off the cycle AUTO measures.
-	 */
-	u64 map_ns;
-	/**
 	 * @left_pagetable: the BO switched from PAGETABLE to MKWRITE at least
 	 * once. A mapping whose PTEs were zapped before the switch and that
 	 * closes after it lost dirty bits the switch could not see; with no

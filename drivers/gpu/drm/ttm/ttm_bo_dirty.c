@@ -333,7 +333,6 @@ static void ttm_bo_dirty_follow_switch(struct ttm_buffer_object *bo,
 	/* The next cycle starts now, after the switch's own work. */
 	if (dirty->last_scan_ns)
 		dirty->last_scan_ns = ktime_get_ns();
-	dirty->map_ns = 0;
 	dirty->stats.method = dirty->policy.method;
 	dirty->stats.switches++;
 }
@@ -494,14 +493,7 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 
 	now = ktime_get_ns();
 	cycle_ns = dirty->last_scan_ns ? now - dirty->last_scan_ns : 0;
-	/*
-	 * While a process maps a BO in, a cycle with more faults mapping
-	 * it would make its method look dearer than it is once mapped.
-	 */
-	if (cycle_ns)
-		cycle_ns -= min(cycle_ns - 1, dirty->map_ns);
 	dirty->last_scan_ns = now;
-	dirty->map_ns = 0;
 	/*
 	 * A BO's first cycles also pay for populating it and for code run
 	 * for the first time (which an emulator must first translate): a

@@ -76,26 +76,6 @@ void ttm_bo_dirty_cost_fault(u64 handler_ns)
 }
 
 /**
- * ttm_bo_dirty_cost_mapping - what of a fault went to mapping pages in
- * @handler_ns: time spent in the fault handler, reservation held.
- * @recording: the fault also recorded a write, as a steady one would.
- *
- * A fault that maps pages in costs what neither method does once a
- * process has the BO mapped; a recording fault of that kind costs the
- * method what a steady one costs, and the rest is mapping.
- *
- * Return: that time, counted as the fault estimate counts a fault.
- */
-u64 ttm_bo_dirty_cost_mapping(u64 handler_ns, bool recording)
-{
-	u64 ns = handler_ns * TTM_BO_DIRTY_FAULT_SCALE;
-
-	if (recording)
-		ns -= min_t(u64, ns, atomic_read(&ttm_bo_dirty_fault_ns));
-	return ns;
-}
-
-/**
  * ttm_bo_dirty_cost_scan - note the time a walk of a scan took
  * @ptes: pages of the range walked.
  * @ns: time the walk took.

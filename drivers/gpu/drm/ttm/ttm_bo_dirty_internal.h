@@ -14,7 +14,6 @@ void ttm_bo_dirty_harvest(struct ttm_buffer_object *bo);
 
 /* ttm_bo_dirty_cost.c */
 void ttm_bo_dirty_cost_fault(u64 handler_ns);
-u64 ttm_bo_dirty_cost_mapping(u64 handler_ns, bool recording);
 void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns);
 void ttm_bo_dirty_cost_write(s32 sample_ns);
 

@@ -23,20 +23,22 @@
 #include "ttm_bo_dirty_internal.h"
 
 /*
- * Whether a fault says what a recording fault costs: not if it must first
+ * Now, for a fault about to be timed: 0 if the fault will first have to
  * populate the BO's pages (all of them, for TTM) or allocate the page
- * table its PTE goes in (for each 2 MiB a process maps). The first would
- * swamp the estimate; the second makes a new BO's first faults look
- * several times dearer than the rest, just when AUTO decides what the BO
- * starts with.
+ * table its PTE goes in (once per 2 MiB a process maps). Neither says
+ * what a recording fault costs: the first would swamp the estimate, the
+ * second makes a new BO's first faults look several times dearer than
+ * the rest, just when AUTO decides what the BO starts with.
  */
-static bool ttm_bo_dirty_vm_steady(struct ttm_buffer_object *bo,
-				   struct vm_fault *vmf)
+static u64 ttm_bo_dirty_vm_clock(struct ttm_buffer_object *bo,
+				 struct vm_fault *vmf)
 {
 	if (bo->resource && !bo->resource->bus.is_iomem &&
 	    (!bo->ttm || !ttm_tt_is_populated(bo->ttm)))
-		return false;
-	return !pmd_none(READ_ONCE(*vmf->pmd));
+		return 0;
+	if (pmd_none(READ_ONCE(*vmf->pmd)))
+		return 0;
+	return ktime_get_ns();
 }
 
 static pgoff_t ttm_bo_dirty_vm_page(struct vm_fault *vmf,
@@ -210,16 +212,15 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	struct ttm_buffer_object *bo = vma->vm_private_data;
 	struct ttm_bo_dirty *dirty;
 	pgoff_t num_prefault = TTM_BO_VM_NUM_PREFAULT;
-	bool recording = false, steady = false, huge;
 	pgprot_t prot;
 	vm_fault_t ret;
-	u64 t0;
+	u64 t0 = 0;
+	bool huge;
 
 	ret = ttm_bo_vm_reserve(bo, vmf);
 	if (ret)
 		return ret;
 
-	t0 = ktime_get_ns();
 	dirty = bo->dirty;
 	if (!dirty) {
 		/* Writable: our pfn_mkwrite made vm_page_prot read-only. */
@@ -230,8 +231,7 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	} else if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE) {
 		prot = vm_get_page_prot(vma->vm_flags);
 	} else if (vmf->flags & FAULT_FLAG_WRITE) {
-		recording = true;
-		steady = ttm_bo_dirty_vm_steady(bo, vmf);
+		t0 = ttm_bo_dirty_vm_clock(bo, vmf);
 		ttm_bo_dirty_record_write(dirty, ttm_bo_dirty_vm_page(vmf, bo));
 		prot = vm_get_page_prot(vma->vm_flags);
 		num_prefault = 1;
@@ -242,18 +242,10 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 
 	huge = !dirty || ttm_bo_dirty_huge_ok(dirty);
 	ret = ttm_bo_dirty_vm_insert(vmf, bo, prot, num_prefault, huge);
-	/* A retry dropped the reservation, and waited: nothing to learn. */
+	if (t0 && !(ret & VM_FAULT_ERROR))
+		ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);
 	if (ttm_bo_dirty_vm_unlocked(ret, vmf))
 		return ret;
-	if (dirty && !(ret & VM_FAULT_ERROR)) {
-		u64 ns = ktime_get_ns() - t0;
-
-		if (steady && recording)
-			ttm_bo_dirty_cost_fault(ns);
-		else
-			dirty->map_ns += ttm_bo_dirty_cost_mapping(ns,
-								   recording);
-	}
 out_unlock:
 	dma_resv_unlock(bo->base.resv);
 	return ret;
@@ -282,7 +274,6 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 	unsigned int flags = vmf->flags;
 	unsigned long pfn;
 	vm_fault_t ret;
-	bool steady;
 	u64 t0;
 	int idx;
 
@@ -311,8 +302,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		goto out_unlock;
 	}
 
-	steady = ttm_bo_dirty_vm_steady(bo, vmf);
-	t0 = ktime_get_ns();
+	t0 = ttm_bo_dirty_vm_clock(bo, vmf);
 	ttm_bo_dirty_record_write(bo->dirty, page);
 	/*
 	 * The PTE may have been zapped (by a move) while we waited for the
@@ -326,7 +316,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		pfn = ttm_bo_dirty_vm_pfn(bo, page);
 		ret = vmf_insert_mixed_mkwrite(vma, vmf->address,
 					       __pfn_to_pfn_t(pfn, PFN_SPECIAL));
-		if (steady)
+		if (t0)
 			ttm_bo_dirty_cost_fault(ktime_get_ns() - t0);
 	}
 	drm_dev_exit(idx);
