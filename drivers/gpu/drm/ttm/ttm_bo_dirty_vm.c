@@ -24,19 +24,13 @@
 
 /*
  * Now, for a fault about to be timed: 0 if the fault will first have to
- * populate the BO's pages (all of them, for TTM) or allocate the page
- * table its PTE goes in (once per 2 MiB a process maps). Neither says
- * what a recording fault costs: the first would swamp the estimate, the
- * second makes a new BO's first faults look several times dearer than
- * the rest, just when AUTO decides what the BO starts with.
+ * populate the BO's pages (all of them, for TTM), which says nothing of
+ * what a recording fault costs and would swamp the estimate.
  */
-static u64 ttm_bo_dirty_vm_clock(struct ttm_buffer_object *bo,
-				 struct vm_fault *vmf)
+static u64 ttm_bo_dirty_vm_clock(struct ttm_buffer_object *bo)
 {
 	if (bo->resource && !bo->resource->bus.is_iomem &&
 	    (!bo->ttm || !ttm_tt_is_populated(bo->ttm)))
-		return 0;
-	if (pmd_none(READ_ONCE(*vmf->pmd)))
 		return 0;
 	return ktime_get_ns();
 }
@@ -231,7 +225,7 @@ vm_fault_t ttm_bo_dirty_vm_fault(struct vm_fault *vmf)
 	} else if (dirty->policy.method == TTM_BO_DIRTY_PAGETABLE) {
 		prot = vm_get_page_prot(vma->vm_flags);
 	} else if (vmf->flags & FAULT_FLAG_WRITE) {
-		t0 = ttm_bo_dirty_vm_clock(bo, vmf);
+		t0 = ttm_bo_dirty_vm_clock(bo);
 		ttm_bo_dirty_record_write(dirty, ttm_bo_dirty_vm_page(vmf, bo));
 		prot = vm_get_page_prot(vma->vm_flags);
 		num_prefault = 1;
@@ -302,7 +296,7 @@ vm_fault_t ttm_bo_dirty_vm_mkwrite(struct vm_fault *vmf)
 		goto out_unlock;
 	}
 
-	t0 = ttm_bo_dirty_vm_clock(bo, vmf);
+	t0 = ttm_bo_dirty_vm_clock(bo);
 	ttm_bo_dirty_record_write(bo->dirty, page);
 	/*
 	 * The PTE may have been zapped (by a move) while we waited for the
