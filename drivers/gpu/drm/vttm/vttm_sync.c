@@ -74,7 +74,7 @@ int vttm_bo_sync_pages(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
 			tbo->ttm->pages[i];
 		void *src = kmap_local_page(page);
 
-		copy_page(bo->dev_copy + (i << PAGE_SHIFT), src);
+		memcpy(bo->dev_copy + (i << PAGE_SHIFT), src, PAGE_SIZE);
 		kunmap_local(src);
 		cond_resched();
 	}
