@@ -144,6 +144,7 @@ struct options {
 	bool quick;
 	const char *label;
 	const char *csv;
+	const char *trace;
 };
 
 /* The pages one cycle touches, and how. */
@@ -428,6 +429,9 @@ static void make_plan(enum pattern pat, int index, unsigned int nr,
 		die("bad pattern %d", pat);
 	}
 }
+
+/* --trace: one line per cycle, warm-up included, or NULL. */
+static FILE *trace_file;
 
 /* Keeps the reads of read-mostly from being optimized away. */
 static uint64_t read_sink;
@@ -1068,6 +1072,25 @@ static uint64_t median(uint64_t *v, unsigned int n)
 }
 
 /* Returns 0, or a negative errno if the method cannot run here. */
+/*
+ * What the per-cycle averages of a cell hide: when AUTO switched, and
+ * what each cycle cost under which method. Read outside the timed part.
+ */
+static void trace_cycle(struct cell *c, enum pattern pat, int index,
+			uint64_t write_ns, uint64_t sync_ns, uint64_t copied)
+{
+	struct drm_vttm_gem_info info = { 0 };
+
+	if (is_kernel_method(c->method) && c->handle)
+		gem_info(c->handle, &info);
+	fprintf(trace_file, "%s,%zu,%s,%s,%d,%llu,%llu,%llu,%llu,%llu,%u\n",
+		placement_names[c->placement], c->size, pattern_names[pat],
+		method_names[c->method], index,
+		(unsigned long long)write_ns, (unsigned long long)sync_ns,
+		(unsigned long long)copied, (unsigned long long)info.faults,
+		(unsigned long long)info.switches, info.active_method);
+}
+
 static int run_cell(enum method m, enum placement pl, size_t size,
 		    enum pattern pat, unsigned int warmup, unsigned int nr,
 		    struct result *res)
@@ -1113,6 +1136,8 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 		t1 = now_ns();
 		n = cell_sync(&c);
 		t2 = now_ns();
+		if (trace_file)
+			trace_cycle(&c, pat, i, t1 - t0, t2 - t1, n);
 		if (i < 0)
 			continue;
 		total[i] = t2 - t0;
@@ -1163,7 +1188,11 @@ static const char usage_text[] =
 "  --cycles N        measured cycles per cell (default: by size)\n"
 "  --quick           64K and 1M only, few cycles (a smoke test)\n"
 "  --label NAME      first CSV column (default: vttm)\n"
-"  --csv FILE        append one CSV row per cell to FILE\n";
+"  --csv FILE        append one CSV row per cell to FILE\n"
+"  --trace FILE      append one CSV row per cycle to FILE: placement,\n"
+"                    size,pattern,method,cycle (negative: warm-up),\n"
+"                    write_ns,sync_ns,pages_copied and, of a vttm BO,\n"
+"                    faults,switches (so far) and the method in use\n";
 
 static void usage(void)
 {
@@ -1264,6 +1293,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->label = v;
 		} else if (!strcmp(a, "--csv")) {
 			o->csv = v;
+		} else if (!strcmp(a, "--trace")) {
+			o->trace = v;
 		} else {
 			usage();
 		}
@@ -1477,6 +1508,11 @@ int main(int argc, char **argv)
 	}
 	if (run.o.csv)
 		run.csv = open_csv(run.o.csv);
+	if (run.o.trace) {
+		trace_file = fopen(run.o.trace, "a");
+		if (!trace_file)
+			die("%s: %s", run.o.trace, strerror(errno));
+	}
 
 	printf("vttm_bench: label %s, page size %ld, device memory %llu MiB\n",
 	       run.o.label, page_size, (unsigned long long)device_mem >> 20);
@@ -1500,6 +1536,8 @@ int main(int argc, char **argv)
 
 	if (run.csv && fclose(run.csv))
 		die("writing %s: %s", run.o.csv, strerror(errno));
+	if (trace_file && fclose(trace_file))
+		die("writing %s: %s", run.o.trace, strerror(errno));
 	printf("vttm_bench: %u cells measured, %u skipped or unsupported, %.1f s elapsed\n",
 	       run.nr_cells, run.nr_skipped, (mono_ns() - start) / 1e9);
 
