@@ -68,6 +68,8 @@ struct ttm_bo_dirty_stats {
  *	setting a dirty bit again, against a fault's entry and exit): never
  *	seen by the kernel, learned from the cycles AUTO measured under both
  *	methods. Negative when a write costs PAGETABLE less.
+ * @switch_pte_ns: what a switch of method costs a PTE, from switches of
+ *	BOs big enough for their PTEs to dominate.
  *
  * Measured as the tracking runs (see ttm_bo_dirty_cost.c) and fed to the
  * AUTO policy.
@@ -77,6 +79,7 @@ struct ttm_bo_dirty_costs {
 	u32 pte_ns;
 	u32 scan_ns;
 	s32 write_ns;
+	u32 switch_pte_ns;
 };
 
 /**
@@ -116,6 +119,9 @@ struct ttm_bo_dirty_cycles {
  * @scan_ns: what a PAGETABLE scan of this BO takes, a moving average fed
  *	by ttm_bo_dirty_policy_scan_timed(); 0 until one was timed (AUTO
  *	only).
+ * @switch_ns: what the kernel's work of the last switch of this BO to
+ *	MKWRITE ([0]) and to PAGETABLE ([1]) took, as
+ *	ttm_bo_dirty_policy_switch_timed() noted it; 0 until one was timed.
  */
 struct ttm_bo_dirty_policy_state {
 	enum ttm_bo_dirty_method method;
@@ -128,6 +134,7 @@ struct ttm_bo_dirty_policy_state {
 	bool learned;
 	s32 write_ns_sample;
 	u32 scan_ns;
+	u32 switch_ns[2];
 };
 
 /**
@@ -213,6 +220,8 @@ ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
 bool ttm_bo_dirty_policy_dense(const struct ttm_bo_dirty_policy_state *state);
 void ttm_bo_dirty_policy_scan_timed(struct ttm_bo_dirty_policy_state *state,
 				    u64 ns);
+void ttm_bo_dirty_policy_switch_timed(struct ttm_bo_dirty_policy_state *state,
+				      u64 ns);
 void ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
 				struct ttm_bo_dirty_policy_state *state,
 				pgoff_t num_pages, pgoff_t dirtied,

@@ -305,6 +305,7 @@ static void ttm_bo_dirty_follow_switch(struct ttm_buffer_object *bo,
 				       enum ttm_bo_dirty_method from)
 {
 	struct ttm_bo_dirty *dirty = bo->dirty;
+	u64 t0 = ktime_get_ns();
 
 	if (from == TTM_BO_DIRTY_PAGETABLE) {
 		ttm_bo_dirty_protect_and_harvest(bo);
@@ -329,6 +330,12 @@ static void ttm_bo_dirty_follow_switch(struct ttm_buffer_object *bo,
 		 */
 		drm_vma_node_unmap(&bo->base.vma_node, bo->bdev->dev_mapping);
 		ttm_bo_dirty_forget_ptes(dirty);
+	}
+	/* Not while the BO is new: see ttm_bo_dirty_scan(). */
+	if (dirty->stats.scans > TTM_BO_DIRTY_WARM_SCANS) {
+		t0 = ktime_get_ns() - t0;
+		ttm_bo_dirty_policy_switch_timed(&dirty->policy, t0);
+		ttm_bo_dirty_cost_switch(dirty->num_pages, t0);
 	}
 	/* The next cycle starts now, after the switch's own work. */
 	if (dirty->last_scan_ns)

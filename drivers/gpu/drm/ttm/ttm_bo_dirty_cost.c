@@ -4,8 +4,9 @@
  * the time a recording write fault takes, and what a scan costs: a fixed
  * part (the walk's setup, the mmu notifier, the TLB flush) and a part per
  * PTE; and, learned from the cycles AUTO measured under both methods, what
- * a page written costs user space under PAGETABLE beyond the rest. The
- * AUTO policy weighs one against the other.
+ * a page written costs user space under PAGETABLE beyond the rest; and
+ * what a switch of method costs a PTE. The AUTO policy weighs one against
+ * the other.
  *
  * One estimate for the whole system, a moving average that every BO feeds.
  * The updates race (a load, then a store); a lost sample is harmless, and
@@ -40,6 +41,8 @@
 #define TTM_BO_DIRTY_FAULT_NS_INIT	2000
 #define TTM_BO_DIRTY_PTE_NS_INIT	20
 #define TTM_BO_DIRTY_SCAN_NS_INIT	2000
+/* A switch walks every PTE twice, rewriting each in one of the walks. */
+#define TTM_BO_DIRTY_SWITCH_PTE_NS_INIT	(3 * TTM_BO_DIRTY_PTE_NS_INIT)
 /*
  * A sample counts for at most this many times the average: a fault that
  * waited for the reservation or was preempted must not make faults look
@@ -53,6 +56,8 @@ static atomic_t ttm_bo_dirty_pte_ns = ATOMIC_INIT(TTM_BO_DIRTY_PTE_NS_INIT);
 static atomic_t ttm_bo_dirty_scan_ns = ATOMIC_INIT(TTM_BO_DIRTY_SCAN_NS_INIT);
 /* Unseen until AUTO has measured both methods somewhere. */
 static atomic_t ttm_bo_dirty_write_ns = ATOMIC_INIT(0);
+static atomic_t ttm_bo_dirty_switch_pte_ns =
+	ATOMIC_INIT(TTM_BO_DIRTY_SWITCH_PTE_NS_INIT);
 
 /* Move the average a quarter of the way towards @sample, at least 1 ns. */
 static void ttm_bo_dirty_cost_sample(atomic_t *avg, u64 sample)
@@ -97,6 +102,21 @@ void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
 }
 
 /**
+ * ttm_bo_dirty_cost_switch - note the time a switch of method took
+ * @ptes: pages of the BO.
+ * @ns: time the switch's walks took.
+ *
+ * Only from BOs big enough that the walks' fixed part is lost in their
+ * PTEs.
+ */
+void ttm_bo_dirty_cost_switch(pgoff_t ptes, u64 ns)
+{
+	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES)
+		ttm_bo_dirty_cost_sample(&ttm_bo_dirty_switch_pte_ns,
+					 div64_u64(ns, ptes));
+}
+
+/**
  * ttm_bo_dirty_cost_write - note what a verdict of AUTO found a page written
  * costs PAGETABLE beyond MKWRITE, unseen by the kernel
  * @sample_ns: that cost; negative when PAGETABLE pays less.
@@ -121,5 +141,6 @@ void ttm_bo_dirty_costs_get(struct ttm_bo_dirty_costs *costs)
 	costs->pte_ns = atomic_read(&ttm_bo_dirty_pte_ns);
 	costs->scan_ns = atomic_read(&ttm_bo_dirty_scan_ns);
 	costs->write_ns = atomic_read(&ttm_bo_dirty_write_ns);
+	costs->switch_pte_ns = atomic_read(&ttm_bo_dirty_switch_pte_ns);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_costs_get);

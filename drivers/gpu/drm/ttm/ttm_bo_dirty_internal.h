@@ -16,5 +16,6 @@ void ttm_bo_dirty_harvest(struct ttm_buffer_object *bo);
 void ttm_bo_dirty_cost_fault(u64 handler_ns);
 void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns);
 void ttm_bo_dirty_cost_write(s32 sample_ns);
+void ttm_bo_dirty_cost_switch(pgoff_t ptes, u64 ns);
 
 #endif

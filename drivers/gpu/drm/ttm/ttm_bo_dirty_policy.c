@@ -398,6 +398,21 @@ void ttm_bo_dirty_policy_scan_timed(struct ttm_bo_dirty_policy_state *state,
 EXPORT_SYMBOL(ttm_bo_dirty_policy_scan_timed);
 
 /**
+ * ttm_bo_dirty_policy_switch_timed - note what a switch of a BO took
+ * @state: what the policy remembers of the BO, its method the one just
+ *	switched to.
+ * @ns: time the kernel's work of the switch took: the walks that made
+ *	the BO's PTEs follow the new method.
+ */
+void ttm_bo_dirty_policy_switch_timed(struct ttm_bo_dirty_policy_state *state,
+				      u64 ns)
+{
+	state->switch_ns[state->method == TTM_BO_DIRTY_PAGETABLE] =
+		clamp_t(u64, ns, 1, U32_MAX);
+}
+EXPORT_SYMBOL(ttm_bo_dirty_policy_switch_timed);
+
+/**
  * ttm_bo_dirty_policy_update - feed one scan to a policy
  * @policy: %TTM_BO_DIRTY_AUTO or %TTM_BO_DIRTY_AUTO_VMWGFX.
  * @state: what the policy remembers of the BO, updated in place (a
