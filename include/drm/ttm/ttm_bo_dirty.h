@@ -112,6 +112,8 @@ struct ttm_bo_dirty_cycles {
  *	(AUTO only).
  * @probe_gap: scans a measurement of the method not in use stays valid;
  *	doubles each time measuring both gives a verdict (AUTO only).
+ * @probing: AUTO switched to the other method to measure it, and goes
+ *	back to measure the one it left once it has (AUTO only).
  * @learned: set by an update whose verdict measured both methods at one
  *	load, for the caller to feed @write_ns_sample to the costs (AUTO
  *	only).
@@ -131,6 +133,7 @@ struct ttm_bo_dirty_policy_state {
 	unsigned int full_left;
 	struct ttm_bo_dirty_cycles cycles[2];
 	unsigned int probe_gap;
+	bool probing;
 	bool learned;
 	s32 write_ns_sample;
 	u32 scan_ns;

@@ -24,10 +24,30 @@
  * the time from one scan to the next, under each method. Once the model
  * has settled on one method, and thinks the other no more than eight times
  * dearer, AUTO tries the other for two cycles (a probe); a measured cycle
- * a tenth shorter wins, whatever the model says, and a probe whose first
- * cycle takes twice as long ends there. A measurement holds as long as the
- * BO is written about as much per cycle, and for a number of scans that
- * doubles with each verdict: a steady BO is probed ever more rarely.
+ * a tenth shorter wins, whatever the model says. A measurement holds as
+ * long as the BO is written about as much per cycle, and for a number of
+ * scans that doubles with each verdict: a steady BO is probed ever more
+ * rarely.
+ *
+ * A cycle right after a switch is not measured: after one to MKWRITE the
+ * stores refill the TLB the write-protect flushed, and under emulation
+ * either direction made a 16 MiB BO's next cycle two to four times
+ * slower. For the same reason a probe that has its two cycles goes back
+ * and measures the method it left again, so that the verdict compares
+ * cycles that both follow a switch, not a probe's against cycles long
+ * settled (nor against a new BO's first, slow ones).
+ *
+ * A probe costs two switches, and a switch of a big BO walks all its PTEs
+ * twice and, to MKWRITE, flushes its TLB entries: a 16 MiB BO that takes
+ * 40 us a cycle took 300 us to switch to MKWRITE and back 80 us (under
+ * emulation), and its cycles in the other method may cost more. So a
+ * probe waits until the BO has spent, since the other method was last
+ * measured, four times what the probe would cost: its last switches (the
+ * kernel's part; before its first, what switches of big BOs cost a PTE on
+ * this system, or two scans each way) and its three cycles in the other
+ * method beyond this one's (as last measured, else as the model says).
+ * Probing then takes about a fifth of a BO's time at most, whatever its
+ * size.
  *
  * When nearly every page is written between scans, looking at PTEs costs
  * more than it saves. After three such scans in a row a PAGETABLE BO
@@ -56,6 +76,11 @@
 #define TTM_BO_DIRTY_DENSE_SCANS	3
 /* Scans then reported whole without looking, before looking again. */
 #define TTM_BO_DIRTY_FULL_SCANS		7
+
+/* A probe waits for the BO to spend this many times what it costs. */
+#define TTM_BO_DIRTY_PROBE_COST	4
+/* Cycles a probe runs the other method: one after the switch, two measured. */
+#define TTM_BO_DIRTY_PROBE_CYCLES	3
 
 /* Scans a measurement of the other method holds: first and most. */
 #define TTM_BO_DIRTY_PROBE_GAP_MIN	8
@@ -249,6 +274,42 @@ static bool ttm_bo_dirty_verdict(const struct ttm_bo_dirty_policy_state *state,
 	return other_model < cur_model;
 }
 
+/*
+ * Whether a probe pays now: what the BO spent since the other method was
+ * last measured (scans times its shorter cycle under this method) against
+ * what the probe would cost: a switch there and back, and what its cycles
+ * under the other method take beyond this one's, as last measured at this
+ * load or else as the model says (@cur and @other, ns times 16).
+ */
+static bool ttm_bo_dirty_probe_pays(const struct ttm_bo_dirty_policy_state *state,
+				    pgoff_t num_pages, pgoff_t dirtied,
+				    u64 seen_pt, u64 cur, u64 other,
+				    const struct ttm_bo_dirty_costs *costs)
+{
+	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	const struct ttm_bo_dirty_cycles *mine = &state->cycles[i];
+	const struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
+	u64 spent = ttm_bo_dirty_mul_sat(theirs->age,
+					 ttm_bo_dirty_cycles_best(mine));
+	u64 guess = max(ttm_bo_dirty_mul_sat(seen_pt, 2),
+			ttm_bo_dirty_mul_sat(num_pages, costs->switch_pte_ns));
+	u64 extra = other > cur ? (other - cur) / 16 : 0;
+	u64 cost = 0;
+	unsigned int j;
+
+	if (theirs->ns[0] && ttm_bo_dirty_comparable(theirs->dirtied, dirtied)) {
+		u64 t = ttm_bo_dirty_cycles_best(theirs);
+		u64 m = ttm_bo_dirty_cycles_best(mine);
+
+		extra = t > m ? t - m : 0;
+	}
+	for (j = 0; j < 2; j++)
+		cost = ttm_bo_dirty_add_sat(cost, state->switch_ns[j] ?: guess);
+	extra = ttm_bo_dirty_mul_sat(extra, TTM_BO_DIRTY_PROBE_CYCLES);
+	cost = ttm_bo_dirty_add_sat(cost, extra);
+	return spent >= ttm_bo_dirty_mul_sat(cost, TTM_BO_DIRTY_PROBE_COST);
+}
+
 /* The model's choice, with hysteresis: whether to switch now. */
 static bool ttm_bo_dirty_model_switch(struct ttm_bo_dirty_policy_state *state,
 				      u64 cur, u64 other)
@@ -303,6 +364,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		mine->count = 0;
 		theirs->count = 0;
 		state->probe_gap = 0;
+		state->probing = false;
 	}
 	if (!state->probe_gap)
 		state->probe_gap = TTM_BO_DIRTY_PROBE_GAP_MIN;
@@ -310,32 +372,34 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		fresh = mine->count == 1;
 		ttm_bo_dirty_cycles_add(mine, dirtied, cycle_ns);
 	}
-	if (theirs->count && ++theirs->age > state->probe_gap)
+	if (theirs->age < UINT_MAX)
+		theirs->age++;
+	if (theirs->count && theirs->age > state->probe_gap)
 		theirs->count = 0;
 
-	if (theirs->count == 2) {
+	if (theirs->count == 2 && fresh && state->probing) {
+		/*
+		 * The probe has its two cycles, each some cycles after a
+		 * switch, and the method it left was measured long after
+		 * one: go back and measure that one again before judging,
+		 * so the verdict compares like with like.
+		 */
+		state->probing = false;
+		theirs->count = 0;
+		change = true;
+	} else if (theirs->count == 2) {
 		/* Measured: the verdict holds until it ages out. */
-		bool done = fresh;
+		u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied, 16);
 
 		change = fresh && ttm_bo_dirty_verdict(state, cur, other);
 		if (fresh) {
-			u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied,
-							  16);
-
 			ttm_bo_dirty_learn(state, seen_pt,
 					   ttm_bo_dirty_seen_mk_x16(mk_x16,
 								    costs) / 16,
 					   costs);
-		}
-		/* A probe that doubles the cycle needs no second look. */
-		if (cycle_ns && mine->count == 1 &&
-		    cycle_ns / 2 >= ttm_bo_dirty_cycles_best(theirs)) {
-			change = true;
-			done = true;
-		}
-		if (done)
 			state->probe_gap = min(state->probe_gap * 2,
 					       TTM_BO_DIRTY_PROBE_GAP_MAX);
+		}
 	} else {
 		change = ttm_bo_dirty_model_switch(state, cur, other);
 		/*
@@ -344,8 +408,12 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		 * report it whole without looking, which nothing beats.
 		 */
 		if (!change && !dense && mine->count == 2 && !theirs->count &&
-		    other / TTM_BO_DIRTY_PROBE_RATIO <= cur)
+		    other / TTM_BO_DIRTY_PROBE_RATIO <= cur &&
+		    ttm_bo_dirty_probe_pays(state, num_pages, dirtied, seen_pt,
+					    cur, other, costs)) {
 			change = true;
+			state->probing = true;
+		}
 	}
 	if (change)
 		ttm_bo_dirty_switch_to(state, ttm_bo_dirty_other(state->method));

@@ -187,7 +187,7 @@ static void ttm_bo_dirty_test_initial(struct kunit *test)
 
 /* Policy: a sequence of scans, and the method after each */
 
-#define MAX_SCANS	8
+#define MAX_SCANS	16
 
 struct ttm_bo_dirty_policy_case {
 	const char *name;
@@ -205,6 +205,8 @@ struct ttm_bo_dirty_policy_case {
 	u64 cycle_us[MAX_SCANS];
 	/* what the BO's own PAGETABLE scans took; 0: never timed */
 	u32 scan_ns;
+	/* what its last switch each way took; 0: never timed */
+	u32 switch_us;
 };
 
 #define MK TTM_BO_DIRTY_MKWRITE
@@ -277,38 +279,50 @@ static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
 	  2, { 99, 99 }, { MK, MK } },
 	/*
 	 * Measured cycles. 20 pages: the model puts MKWRITE at twice
-	 * PAGETABLE, close enough to probe once PAGETABLE has two cycles.
+	 * PAGETABLE (40.4 us against 20), close enough to probe once
+	 * PAGETABLE has two cycles and the BO has spent four times what
+	 * the probe would cost: two scans each way (80 us) and three cycles
+	 * 20.4 us dearer, 565 us in all, three cycles of 200 us. The cycle
+	 * after a switch is not measured (the caller passes 0). The probe's
+	 * two cycles, two of PAGETABLE again, then the verdict.
 	 */
 	{ "shorter_measured_cycles_overrule_the_model", AUTO, 1000, COSTS,
-	  PT, 20, 6, { 20, 20, 20, 20, 20, 20 },
-	  { PT, PT, MK, MK, MK, MK }, 0, false,
-	  { 0, 7000, 7000, 5000, 5000, 5000 } },
+	  PT, 20, 10, { 20, 20, 20, 20, 20, 20, 20, 20, 20, 20 },
+	  { PT, PT, MK, MK, MK, PT, PT, PT, MK, MK }, 0, false,
+	  { 0, 200, 200, 0, 140, 140, 0, 200, 200, 0 } },
 	{ "a_probe_that_loses_goes_back", AUTO, 1000, COSTS,
-	  PT, 20, 7, { 20, 20, 20, 20, 20, 20, 20 },
-	  { PT, PT, MK, MK, PT, PT, PT }, 0, false,
-	  { 0, 7000, 7000, 9000, 9000, 0, 7000 } },
-	{ "a_probe_twice_as_slow_ends_after_one_cycle", AUTO, 1000, COSTS,
-	  PT, 20, 5, { 20, 20, 20, 20, 20 },
-	  { PT, PT, MK, PT, PT }, 0, false,
-	  { 0, 7000, 7000, 14000, 0 } },
+	  PT, 20, 10, { 20, 20, 20, 20, 20, 20, 20, 20, 20, 20 },
+	  { PT, PT, MK, MK, MK, PT, PT, PT, PT, PT }, 0, false,
+	  { 0, 200, 200, 0, 260, 260, 0, 200, 200, 200 } },
 	{ "a_tie_keeps_the_models_choice", AUTO, 1000, COSTS,
-	  PT, 20, 5, { 20, 20, 20, 20, 20 },
-	  { PT, PT, MK, MK, PT }, 0, false,
-	  { 0, 7000, 7000, 7300, 7300 } },
-	/* 100 pages: MKWRITE ten times dearer by the model, not worth a try */
+	  PT, 20, 10, { 20, 20, 20, 20, 20, 20, 20, 20, 20, 20 },
+	  { PT, PT, MK, MK, MK, PT, PT, PT, PT, PT }, 0, false,
+	  { 0, 200, 200, 0, 190, 190, 0, 200, 200, 200 } },
+	/*
+	 * The BO's last switches took 1 ms each way: a probe waits until
+	 * it has spent 8.2 ms, 41 cycles of 200 us.
+	 */
+	{ "a_probe_waits_until_it_pays", AUTO, 1000, COSTS,
+	  PT, 20, 8, { 20, 20, 20, 20, 20, 20, 20, 20 },
+	  { PT, PT, PT, PT, PT, PT, PT, PT }, 0, false,
+	  { 0, 200, 200, 200, 200, 200, 200, 200 }, .switch_us = 1000 },
+	/*
+	 * 100 pages: MKWRITE ten times dearer by the model, not worth a try,
+	 * though cycles of 100 ms would pay for it.
+	 */
 	{ "no_probe_where_the_model_is_sure", AUTO, 1000, COSTS,
-	  PT, 100, 5, { 100, 100, 100, 100, 100 },
-	  { PT, PT, PT, PT, PT }, 0, false,
-	  { 0, 7000, 7000, 7000, 7000 } },
+	  PT, 100, 8, { 100, 100, 100, 100, 100, 100, 100, 100 },
+	  { PT, PT, PT, PT, PT, PT, PT, PT }, 0, false,
+	  { 0, 100000, 100000, 100000, 100000, 100000, 100000, 100000 } },
 	/* Writes cost PAGETABLE 5 us a page more, unseen: 120 us against 40 */
 	{ "a_learned_write_cost_favours_mkwrite", AUTO, 1000,
 	  { .fault_ns = 2000, .pte_ns = 20, .write_ns = 5000 }, PT, 20,
 	  1, { 20 }, { MK } },
 	/* Measured at 20 pages, then 900 are written: the model decides */
 	{ "another_load_forgets_the_measurements", AUTO, 1000, COSTS,
-	  PT, 20, 6, { 20, 20, 20, 20, 20, 900 },
-	  { PT, PT, MK, MK, MK, PT }, 0, false,
-	  { 0, 7000, 7000, 5000, 5000, 5000 } },
+	  PT, 20, 11, { 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 900 },
+	  { PT, PT, MK, MK, MK, PT, PT, PT, MK, MK, PT }, 0, false,
+	  { 0, 200, 200, 0, 140, 140, 0, 200, 200, 0, 140 } },
 };
 
 #undef MK
@@ -333,6 +347,7 @@ static void ttm_bo_dirty_test_policy(struct kunit *test)
 		.method = t->start,
 		.dirtied_x16 = (u64)t->start_dirtied * 16,
 		.scan_ns = t->scan_ns,
+		.switch_ns = { t->switch_us * 1000, t->switch_us * 1000 },
 	};
 	unsigned int i;
 
@@ -397,9 +412,8 @@ static unsigned int run_steady(u64 mk_us, u64 pt_us, unsigned int scans,
 
 		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 20,
 					   measurable ? us * 1000 : 0, &costs);
-		/* A switch to PAGETABLE makes the next cycle unfit */
-		measurable = state.method == before ||
-			     state.method == TTM_BO_DIRTY_MKWRITE;
+		/* A switch makes the next cycle unfit */
+		measurable = state.method == before;
 		*switches += state.method != before;
 		in_slow += state.method == slow;
 	}
@@ -427,9 +441,9 @@ static void ttm_bo_dirty_test_probes_back_off(struct kunit *test)
 
 /*
  * What one verdict teaches: a BO of 1000 pages, @pages written per cycle,
- * runs two PAGETABLE cycles of @pt_us and then, the model having settled
- * and probing MKWRITE, two MKWRITE cycles of @mk_us, which win. Only the
- * scan that completes the verdict may learn, @sample if @learned.
+ * runs PAGETABLE cycles of @pt_us and, the model having settled and
+ * probing MKWRITE, MKWRITE cycles of @mk_us, which win. Only the scan
+ * that completes the verdict may learn, @sample if @learned.
  */
 struct ttm_bo_dirty_learn_case {
 	const char *name;
@@ -467,24 +481,31 @@ static void ttm_bo_dirty_test_learn(struct kunit *test)
 	const struct ttm_bo_dirty_learn_case *t = test->param_value;
 	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
 						  .pte_ns = t->pte_ns };
-	const u64 cycle_us[] = { 0, t->pt_us, t->pt_us, t->mk_us, t->mk_us };
 	struct ttm_bo_dirty_policy_state state = {
 		.method = TTM_BO_DIRTY_PAGETABLE,
 		.dirtied_x16 = t->pages * 16,
 	};
-	unsigned int i;
+	enum ttm_bo_dirty_method before = state.method;
+	unsigned int i, verdicts = 0;
+	u64 us = 0;
 
-	for (i = 0; i < ARRAY_SIZE(cycle_us); i++) {
+	/*
+	 * The probe of MKWRITE, PAGETABLE measured again, the verdict: the
+	 * only scan that may learn. No cycle measured after a switch.
+	 */
+	for (i = 0; i < 16; i++) {
 		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000,
-					   t->pages, cycle_us[i] * 1000, &costs);
-		if (i < ARRAY_SIZE(cycle_us) - 1)
-			KUNIT_EXPECT_FALSE_MSG(test, state.learned,
-					       "after scan %u", i);
+					   t->pages, us * 1000, &costs);
+		if (state.learned) {
+			verdicts++;
+			KUNIT_EXPECT_EQ(test, state.write_ns_sample, t->sample);
+		}
+		us = state.method != before ? 0 :
+		     state.method == TTM_BO_DIRTY_MKWRITE ? t->mk_us : t->pt_us;
+		before = state.method;
 	}
 	KUNIT_EXPECT_EQ(test, state.method, TTM_BO_DIRTY_MKWRITE);
-	KUNIT_EXPECT_EQ(test, state.learned, t->learned);
-	if (t->learned)
-		KUNIT_EXPECT_EQ(test, state.write_ns_sample, t->sample);
+	KUNIT_EXPECT_EQ(test, verdicts, t->learned ? 1U : 0U);
 }
 
 static struct kunit_case ttm_bo_dirty_test_cases[] = {
