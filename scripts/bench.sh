@@ -3,7 +3,8 @@
 #
 # make bench: build our kernel and the same kernel with upstream 6.1's
 # mm/mapping_dirty_helpers.c, run vttm_bench in a guest of each, and write
-# under build/bench/: results.csv (both labels), summary.md and plots/*.png.
+# under build/bench/: results.csv (both labels), summary.md, plots/*.png
+# and trace-LABEL.csv (one row per cycle, see vttm_bench --trace).
 #
 # The targets of the benchmark are printed as PASS/FAIL lines but do not
 # fail the run: only a guest that crashes or times out, or a vttm_bench that
@@ -94,11 +95,15 @@ for label in upstream ours; do
 		--kernel "$kernel" \
 		--dir "$dir" --append "$append" -- \
 		"$top/$prog" --label "$label" "${args[@]}" "${only[@]}" \
-		--csv /tmp/results/results.csv |
+		--csv /tmp/results/results.csv --trace /tmp/results/trace.csv |
 		tee "$dir.log" || rc=${PIPESTATUS[0]}
 	mv "$dir.log" "$dir/output.log"
 	if [ -s "$dir/share/results.csv" ]; then
 		cp "$dir/share/results.csv" "$out/results-$label.csv"
+	fi
+	# Every cycle of every cell, to explain a cell's median.
+	if [ -s "$dir/share/trace.csv" ]; then
+		cp "$dir/share/trace.csv" "$out/trace-$label.csv"
 	fi
 	# Upstream's helpers WARN on huge entries; report, do not fail.
 	if grep -qE 'WARNING:|BUG:|Oops|Kernel panic' "$dir/console.log"; then
