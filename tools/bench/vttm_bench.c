@@ -1071,7 +1071,6 @@ static uint64_t median(uint64_t *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Returns 0, or a negative errno if the method cannot run here. */
 /*
  * What the per-cycle averages of a cell hide: when AUTO switched, and
  * what each cycle cost under which method. Read outside the timed part.
@@ -1091,6 +1090,7 @@ static void trace_cycle(struct cell *c, enum pattern pat, int index,
 		(unsigned long long)info.switches, info.active_method);
 }
 
+/* Returns 0, or a negative errno if the method cannot run here. */
 static int run_cell(enum method m, enum placement pl, size_t size,
 		    enum pattern pat, unsigned int warmup, unsigned int nr,
 		    struct result *res)
