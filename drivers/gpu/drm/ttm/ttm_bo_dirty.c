@@ -333,9 +333,10 @@ static void ttm_bo_dirty_follow_switch(struct ttm_buffer_object *bo,
 	}
 	/* Not while the BO is new: see ttm_bo_dirty_scan(). */
 	if (dirty->stats.scans > TTM_BO_DIRTY_WARM_SCANS) {
-		t0 = ktime_get_ns() - t0;
-		ttm_bo_dirty_policy_switch_timed(&dirty->policy, t0);
-		ttm_bo_dirty_cost_switch(dirty->num_pages, t0);
+		u64 ns = ktime_get_ns() - t0;
+
+		ttm_bo_dirty_policy_switch_timed(&dirty->policy, ns);
+		ttm_bo_dirty_cost_switch(dirty->num_pages, ns);
 	}
 	/*
 	 * The cycle after a switch is not one of the new method's to

@@ -389,10 +389,11 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		change = true;
 	} else if (theirs->count == 2) {
 		/* Measured: the verdict holds until it ages out. */
-		u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied, 16);
-
 		change = fresh && ttm_bo_dirty_verdict(state, cur, other);
 		if (fresh) {
+			u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied,
+							  16);
+
 			ttm_bo_dirty_learn(state, seen_pt,
 					   ttm_bo_dirty_seen_mk_x16(mk_x16,
 								    costs) / 16,
