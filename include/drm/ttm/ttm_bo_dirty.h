@@ -111,7 +111,7 @@ struct ttm_bo_dirty_cycles {
  * @cycles: measured cycles under MKWRITE ([0]) and PAGETABLE ([1])
  *	(AUTO only).
  * @probe_gap: scans a measurement of the method not in use stays valid;
- *	doubles each time measuring both gives a verdict (AUTO only).
+ *	grows each time measuring both gives a verdict (AUTO only).
  * @probing: AUTO switched to the other method to measure it, and goes
  *	back to measure the one it left once it has (AUTO only).
  * @learned: set by an update whose verdict measured both methods at one

@@ -26,8 +26,9 @@
  * dearer, AUTO tries the other for two cycles (a probe); a measured cycle
  * a tenth shorter wins, whatever the model says. A measurement holds as
  * long as the BO is written about as much per cycle, and for a number of
- * scans that doubles with each verdict: a steady BO is probed ever more
- * rarely.
+ * scans that doubles with each verdict, and grows four times when the
+ * method in use won by half as much again: a steady BO is probed ever more
+ * rarely, and the more rarely the clearer its verdicts.
  *
  * A cycle right after a switch is not measured: after one to MKWRITE the
  * stores refill the TLB the write-protect flushed, and under emulation
@@ -85,6 +86,13 @@
 /* Scans a measurement of the other method holds: first and most. */
 #define TTM_BO_DIRTY_PROBE_GAP_MIN	8
 #define TTM_BO_DIRTY_PROBE_GAP_MAX	1024
+/*
+ * How the gap grows with a verdict: four times when the method in use
+ * won by half as much again, since that does not turn without a change
+ * of load (which starts the gap again); twice otherwise.
+ */
+#define TTM_BO_DIRTY_PROBE_GAP_GROW	2
+#define TTM_BO_DIRTY_PROBE_GAP_GROW_CLEAR	4
 /* Probe only a method the model thinks at most this many times dearer. */
 #define TTM_BO_DIRTY_PROBE_RATIO	8
 
@@ -274,6 +282,16 @@ static bool ttm_bo_dirty_verdict(const struct ttm_bo_dirty_policy_state *state,
 	return other_model < cur_model;
 }
 
+/* Whether the method in use beat the other by half as much again. */
+static bool ttm_bo_dirty_clear_win(const struct ttm_bo_dirty_policy_state *state)
+{
+	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	u64 cur = ttm_bo_dirty_cycles_best(&state->cycles[i]);
+	u64 other = ttm_bo_dirty_cycles_best(&state->cycles[!i]);
+
+	return other >= cur + cur / 2;
+}
+
 /*
  * Whether a probe pays now: what the BO spent since the other method was
  * last measured (scans times its shorter cycle under this method) against
@@ -393,12 +411,16 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		if (fresh) {
 			u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied,
 							  16);
+			unsigned int grow = !change &&
+				ttm_bo_dirty_clear_win(state) ?
+				TTM_BO_DIRTY_PROBE_GAP_GROW_CLEAR :
+				TTM_BO_DIRTY_PROBE_GAP_GROW;
 
 			ttm_bo_dirty_learn(state, seen_pt,
 					   ttm_bo_dirty_seen_mk_x16(mk_x16,
 								    costs) / 16,
 					   costs);
-			state->probe_gap = min(state->probe_gap * 2,
+			state->probe_gap = min(state->probe_gap * grow,
 					       TTM_BO_DIRTY_PROBE_GAP_MAX);
 		}
 	} else {

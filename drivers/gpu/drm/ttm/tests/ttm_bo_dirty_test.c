@@ -439,6 +439,20 @@ static void ttm_bo_dirty_test_probes_back_off(struct kunit *test)
 	KUNIT_EXPECT_LE(test, switches, 16U);
 }
 
+/* A probe that loses by half as much again waits four times longer */
+static void ttm_bo_dirty_test_clear_losses_back_off_faster(struct kunit *test)
+{
+	unsigned int close, clear;
+
+	/* MKWRITE 1.3 times PAGETABLE, then twice: gaps of 16 or of 32 on */
+	run_steady(9000, 7000, 400, &close);
+	run_steady(14000, 7000, 400, &clear);
+	KUNIT_EXPECT_LT(test, clear, close);
+	/* After 8, 32 and 128 scans; the next is due after 512 */
+	KUNIT_EXPECT_GE(test, clear, 4U);
+	KUNIT_EXPECT_LE(test, clear, 6U);
+}
+
 /*
  * What one verdict teaches: a BO of 1000 pages, @pages written per cycle,
  * runs PAGETABLE cycles of @pt_us and, the model having settled and
@@ -519,6 +533,7 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 			 ttm_bo_dirty_policy_gen_params),
 	KUNIT_CASE(ttm_bo_dirty_test_scan_timed),
 	KUNIT_CASE(ttm_bo_dirty_test_probes_back_off),
+	KUNIT_CASE(ttm_bo_dirty_test_clear_losses_back_off_faster),
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_learn,
 			 ttm_bo_dirty_learn_gen_params),
 	{}
