@@ -16,11 +16,11 @@ import sys
 
 COLUMNS = ("label,placement,size_bytes,pattern,method,cycles,median_ns,"
            "write_ns,sync_ns,pages_written,pages_copied,faults,scans,"
-           "switches,mean_ns").split(",")
+           "switches,mean_ns,rounds").split(",")
 # Columns vttm_bench added later, at the end of a row: older CSVs lack them
 # (and scripts/bench.sh may put an older header above newer rows), so a
 # row is read by its length, and a missing column reads as None.
-LATER_COLUMNS = ["mean_ns"]
+LATER_COLUMNS = ["mean_ns", "rounds"]
 # Patterns whose cost is the mean over the measured cycles, not the median:
 # phase-change switches pattern twice, and the median of its cycles is the
 # steady state of one phase, blind to the cycles a method spends adapting.
@@ -153,6 +153,12 @@ def summary(b, out):
       "with upstream 6.1's mm/mapping_dirty_helpers.c; below 1 means ours "
       "is faster.\n")
     w("\nThe cost is the median over the measured cycles")
+    rounds = sorted({int(r["rounds"]) for r in b.rows.values()
+                     if r.get("rounds")})
+    if rounds and rounds != [1]:
+        w(" of a BO, and a cell's the median of its rounds (%s, by size), "
+          "each on a BO of its own, the methods of a pattern taking turns "
+          "round by round" % " or ".join(str(n) for n in rounds))
     if b.mean_patterns:
         w(", except for %s, where it is the mean (so are its ratios and "
           "what the targets comparing methods use): its pattern changes "

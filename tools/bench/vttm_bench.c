@@ -13,6 +13,17 @@
  * mean cost of a cycle: where the pattern changes, the median shows the
  * steady state and the mean also the cycles a method takes to adapt.
  *
+ * A cell is measured in rounds, each on a buffer of its own, the rounds
+ * of the methods of one pattern taking turns, and the times reported are
+ * those of its cycles taken one by one as the median over the rounds
+ * (the counts are averages). Under an emulator two buffers doing the
+ * same work can differ by a tenth or more for the whole of their life
+ * (where their pages fall in the emulator's TLB, for one), and a hiccup
+ * of the host or guest can add 200 us to one cycle: one buffer, measured
+ * once, would hand that luck to a method. What every round pays, such as
+ * a change of pattern and the cycles a method takes to adapt to it,
+ * stays.
+ *
  * Methods:
  *   none, mkwrite, pagetable, auto, vmwgfx  a vttm BO created with that
  *        VTTM_METHOD_*, in system placement or moved to device memory;
@@ -75,6 +86,9 @@
 #include "vttm_tool.h"
 
 #define MAX_SIZES	16
+#define MAX_ROUNDS	8
+#define STRINGIFY(x)	#x
+#define TO_STRING(x)	STRINGIFY(x)
 #define READ_CHUNK	(16ul << 20)
 #define PM_SOFT_DIRTY	(1ull << 55)
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
@@ -141,6 +155,7 @@ struct options {
 	unsigned int methods;		/* bit mask of enum method */
 	bool system, device;
 	unsigned int cycles;		/* 0: by size */
+	unsigned int rounds;		/* 0: by size */
 	bool quick;
 	const char *label;
 	const char *csv;
@@ -162,6 +177,7 @@ struct counters {
 struct cell {
 	enum method method;
 	enum placement placement;
+	unsigned int round;
 	size_t size, npages;
 	uint8_t *buf;		/* what the CPU writes */
 	uint8_t *copy;		/* device copy of the user-space methods */
@@ -1058,6 +1074,21 @@ struct result {
 	double pages_written, pages_copied, faults, scans, switches;
 };
 
+/* What one round of a cell measured: each cycle, and the sums. */
+struct round {
+	unsigned int cycles;
+	uint64_t *total, *write, *sync;
+	uint64_t written, copied, faults, scans, switches;
+};
+
+static void round_free(struct round *rd)
+{
+	free(rd->total);
+	free(rd->write);
+	free(rd->sync);
+	memset(rd, 0, sizeof(*rd));
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -1082,38 +1113,36 @@ static void trace_cycle(struct cell *c, enum pattern pat, int index,
 
 	if (is_kernel_method(c->method) && c->handle)
 		gem_info(c->handle, &info);
-	fprintf(trace_file, "%s,%zu,%s,%s,%d,%llu,%llu,%llu,%llu,%llu,%u\n",
+	fprintf(trace_file, "%s,%zu,%s,%s,%d,%llu,%llu,%llu,%llu,%llu,%u,%u\n",
 		placement_names[c->placement], c->size, pattern_names[pat],
 		method_names[c->method], index,
 		(unsigned long long)write_ns, (unsigned long long)sync_ns,
 		(unsigned long long)copied, (unsigned long long)info.faults,
-		(unsigned long long)info.switches, info.active_method);
+		(unsigned long long)info.switches, info.active_method,
+		c->round);
 }
 
 /* Returns 0, or a negative errno if the method cannot run here. */
 static int run_cell(enum method m, enum placement pl, size_t size,
-		    enum pattern pat, unsigned int warmup, unsigned int nr,
-		    struct result *res)
+		    enum pattern pat, unsigned int round, unsigned int warmup,
+		    unsigned int nr, struct round *rd)
 {
 	struct cell c = {
 		.method = m,
 		.placement = pl,
+		.round = round,
 		.size = size,
 		.npages = size / page_size,
 	};
-	uint64_t *total = xcalloc(nr, sizeof(*total));
-	uint64_t *wr = xcalloc(nr, sizeof(*wr));
-	uint64_t *sy = xcalloc(nr, sizeof(*sy));
 	uint8_t *seen = xcalloc(c.npages, 1);
 	struct plan plan = {
 		.pages = xcalloc(c.npages, sizeof(*plan.pages)),
 	};
-	uint64_t written = 0, copied = 0, sum = 0;
 	struct counters before, after;
 	size_t ring_pos = 0;
 	int err;
 
-	memset(res, 0, sizeof(*res));
+	memset(rd, 0, sizeof(*rd));
 	/* the same page sequence for every method of a size and pattern */
 	rng_state = 0x5eed0000ull ^ (size * 0x9e3779b97f4a7c15ull) ^
 		    ((uint64_t)pat << 48);
@@ -1124,6 +1153,10 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 	err = cell_setup(&c);
 	if (err)
 		goto out;
+	rd->cycles = nr;
+	rd->total = xcalloc(nr, sizeof(*rd->total));
+	rd->write = xcalloc(nr, sizeof(*rd->write));
+	rd->sync = xcalloc(nr, sizeof(*rd->sync));
 
 	for (int i = -(int)warmup; i < (int)nr; i++) {
 		uint64_t t0, t1, t2, n;
@@ -1140,12 +1173,11 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 			trace_cycle(&c, pat, i, t1 - t0, t2 - t1, n);
 		if (i < 0)
 			continue;
-		total[i] = t2 - t0;
-		sum += t2 - t0;
-		wr[i] = t1 - t0;
-		sy[i] = t2 - t1;
-		written += plan.count;
-		copied += n;
+		rd->total[i] = t2 - t0;
+		rd->write[i] = t1 - t0;
+		rd->sync[i] = t2 - t1;
+		rd->written += plan.count;
+		rd->copied += n;
 	}
 	cell_counters(&c, &after);
 
@@ -1154,21 +1186,11 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 		    method_names[m], placement_names[pl], size,
 		    pattern_names[pat]);
 
-	res->cycles = nr;
-	res->mean_ns = sum / nr;
-	res->median_ns = median(total, nr);
-	res->write_ns = median(wr, nr);
-	res->sync_ns = median(sy, nr);
-	res->pages_written = (double)written / nr;
-	res->pages_copied = (double)copied / nr;
-	res->faults = (double)(after.faults - before.faults) / nr;
-	res->scans = (double)(after.scans - before.scans) / nr;
-	res->switches = (double)(after.switches - before.switches) / nr;
+	rd->faults = after.faults - before.faults;
+	rd->scans = after.scans - before.scans;
+	rd->switches = after.switches - before.switches;
 out:
 	cell_teardown(&c);
-	free(total);
-	free(wr);
-	free(sy);
 	free(seen);
 	free(plan.pages);
 	return err;
@@ -1185,14 +1207,17 @@ static const char usage_text[] =
 "  --methods LIST    none,mkwrite,pagetable,auto,vmwgfx,split,mprotect,\n"
 "                    softdirty,uffd-wp,floor (default: all)\n"
 "  --placements LIST system,device (default: both)\n"
-"  --cycles N        measured cycles per cell (default: by size)\n"
+"  --cycles N        measured cycles per round (default: by size)\n"
+"  --rounds N        rounds per cell, each on a new buffer, 1 to " TO_STRING(MAX_ROUNDS) "\n"
+"                    (default: by size)\n"
 "  --quick           64K and 1M only, few cycles (a smoke test)\n"
 "  --label NAME      first CSV column (default: vttm)\n"
 "  --csv FILE        append one CSV row per cell to FILE\n"
 "  --trace FILE      append one CSV row per cycle to FILE: placement,\n"
 "                    size,pattern,method,cycle (negative: warm-up),\n"
 "                    write_ns,sync_ns,pages_copied and, of a vttm BO,\n"
-"                    faults,switches (so far) and the method in use\n";
+"                    faults,switches (so far), the method in use and\n"
+"                    the round\n";
 
 static void usage(void)
 {
@@ -1289,6 +1314,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->cycles = strtoul(v, NULL, 0);
 			if (!o->cycles)
 				usage();
+		} else if (!strcmp(a, "--rounds")) {
+			o->rounds = strtoul(v, NULL, 0);
+			if (!o->rounds || o->rounds > MAX_ROUNDS)
+				usage();
 		} else if (!strcmp(a, "--label")) {
 			o->label = v;
 		} else if (!strcmp(a, "--csv")) {
@@ -1310,7 +1339,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 }
 
 /*
- * Measured cycles for a cell. Small buffers cost microseconds a cycle,
+ * Measured cycles for a round. Small buffers cost microseconds a cycle,
  * where a timer tick or a TLB refill under TCG moves one cycle by tens of
  * percent: 150 cycles make their medians steady and cost seconds. 16 MiB
  * gets 24 and 256 MiB 8, which is what a full run under TCG affords for
@@ -1348,6 +1377,21 @@ static unsigned int cycles_for(const struct options *o, uint64_t size,
 	return n;
 }
 
+/*
+ * Rounds for a cell: five up to 16 MiB, where a round takes at most two
+ * seconds, and one at 256 MiB, where it takes up to 30 s and a cycle,
+ * milliseconds to a second, spans many of the hiccups that decide a
+ * small BO's.
+ */
+static unsigned int rounds_for(const struct options *o, uint64_t size)
+{
+	if (o->rounds)
+		return o->rounds;
+	if (o->quick || size > (16ull << 20))
+		return 1;
+	return 5;
+}
+
 static unsigned int warmup_for(const struct options *o, uint64_t size)
 {
 	return o->quick || size > (16ull << 20) ? 1 : 2;
@@ -1378,7 +1422,7 @@ static void print_ratio(uint64_t num, uint64_t den)
 static const char *const csv_columns[] = {
 	"label", "placement", "size_bytes", "pattern", "method", "cycles",
 	"median_ns", "write_ns", "sync_ns", "pages_written", "pages_copied",
-	"faults", "scans", "switches", "mean_ns",
+	"faults", "scans", "switches", "mean_ns", "rounds",
 };
 
 static FILE *open_csv(const char *path)
@@ -1405,7 +1449,8 @@ struct run {
 };
 
 static void csv_row(struct run *run, enum placement where, uint64_t size,
-		    enum pattern pat, enum method m, const struct result *r)
+		    enum pattern pat, enum method m, unsigned int rounds,
+		    const struct result *r)
 {
 	FILE *f = run->csv;
 
@@ -1418,7 +1463,7 @@ static void csv_row(struct run *run, enum placement where, uint64_t size,
 	fprintf(f, "%.2f,%.2f,%.2f,%.2f,%.2f,", r->pages_written,
 		r->pages_copied, r->faults, r->scans, r->switches);
 	/* last, so that readers of the older columns keep working */
-	fprintf(f, "%llu\n", (unsigned long long)r->mean_ns);
+	fprintf(f, "%llu,%u\n", (unsigned long long)r->mean_ns, rounds);
 	fflush(f);
 }
 
@@ -1427,34 +1472,107 @@ struct refs {
 	uint64_t floor_ns, none_ns;
 };
 
-static void one_cell(struct run *run, const char *sname, uint64_t size,
-		     enum pattern pat, enum method m, enum placement where,
-		     struct refs *refs)
+/* One method in one placement: its rounds, then what they add up to. */
+struct slot {
+	enum method m;
+	enum placement where;
+	int err;		/* of the first round that failed */
+	bool too_big;
+	struct round rounds[MAX_ROUNDS];
+};
+
+/*
+ * A cell's cycles, cycle by cycle the median over its rounds: a cycle
+ * that one BO's luck or a hiccup of the host made slow drops out, one
+ * that every round pays (a change of pattern, AUTO adapting) stays.
+ * Reported are the median of those cycles and, for the changes of
+ * pattern, their mean.
+ */
+static void combine_rounds(const struct round *rds, unsigned int n,
+			   struct result *r)
 {
-	unsigned int nr = cycles_for(&run->o, size, pat, m);
+	unsigned int nr = rds[0].cycles;
+	uint64_t *tot = xcalloc(nr, sizeof(*tot));
+	uint64_t *wr = xcalloc(nr, sizeof(*wr));
+	uint64_t *sy = xcalloc(nr, sizeof(*sy));
+	uint64_t v[MAX_ROUNDS], sum = 0;
+	double per = (double)n * nr;
+
+	memset(r, 0, sizeof(*r));
+	for (unsigned int i = 0; i < nr; i++) {
+		for (unsigned int k = 0; k < n; k++)
+			v[k] = rds[k].total[i];
+		tot[i] = median(v, n);
+		sum += tot[i];
+		for (unsigned int k = 0; k < n; k++)
+			v[k] = rds[k].write[i];
+		wr[i] = median(v, n);
+		for (unsigned int k = 0; k < n; k++)
+			v[k] = rds[k].sync[i];
+		sy[i] = median(v, n);
+	}
+	for (unsigned int k = 0; k < n; k++) {
+		r->pages_written += rds[k].written / per;
+		r->pages_copied += rds[k].copied / per;
+		r->faults += rds[k].faults / per;
+		r->scans += rds[k].scans / per;
+		r->switches += rds[k].switches / per;
+	}
+	r->cycles = n * nr;
+	r->mean_ns = sum / nr;
+	r->median_ns = median(tot, nr);
+	r->write_ns = median(wr, nr);
+	r->sync_ns = median(sy, nr);
+	free(tot);
+	free(wr);
+	free(sy);
+}
+
+static void measure_round(struct run *run, uint64_t size, enum pattern pat,
+			  struct slot *sl, unsigned int round)
+{
+	if (sl->too_big || sl->err)
+		return;
+	if (sl->where == PL_DEVICE && size > device_mem) {
+		sl->too_big = true;
+		return;
+	}
+	sl->err = run_cell(sl->m, sl->where, size, pat, round,
+			   warmup_for(&run->o, size),
+			   cycles_for(&run->o, size, pat, sl->m),
+			   &sl->rounds[round]);
+	if (sl->err) {
+		/* a round that fails says the method cannot run here */
+		for (unsigned int k = 0; k <= round; k++)
+			round_free(&sl->rounds[k]);
+	}
+}
+
+static void report_slot(struct run *run, const char *sname, uint64_t size,
+			enum pattern pat, const struct slot *sl,
+			unsigned int nr_rounds, struct refs *refs)
+{
 	struct result r;
-	int err;
 
 	printf("%-5s %-15s %-9s %-6s ", sname, pattern_names[pat],
-	       method_names[m], placement_names[where]);
-	if (where == PL_DEVICE && size > device_mem) {
+	       method_names[sl->m], placement_names[sl->where]);
+	if (sl->too_big) {
 		printf("skipped: does not fit in %llu MiB of device memory\n",
 		       (unsigned long long)device_mem >> 20);
 		run->nr_skipped++;
 		return;
 	}
-
-	err = run_cell(m, where, size, pat, warmup_for(&run->o, size), nr,
-		       &r);
-	if (err) {
-		printf("unsupported: %s (errno %d)\n", strerror(-err), -err);
+	if (sl->err) {
+		printf("unsupported: %s (errno %d)\n", strerror(-sl->err),
+		       -sl->err);
 		run->nr_skipped++;
 		return;
 	}
+	combine_rounds(sl->rounds, nr_rounds, &r);
 	run->nr_cells++;
-	if (m == M_FLOOR)
+	if (sl->m == M_FLOOR)
 		refs->floor_ns = r.median_ns;
-	if (m == M_NONE && where == PL_SYSTEM)
+	if (sl->m == M_NONE && sl->where == PL_SYSTEM)
 		refs->none_ns = r.median_ns;
 
 	printf("%10.1f %9.1f %9.1f", r.median_ns / 1e3, r.write_ns / 1e3,
@@ -1465,11 +1583,13 @@ static void one_cell(struct run *run, const char *sname, uint64_t size,
 	       r.scans, r.mean_ns / 1e3);
 
 	if (run->csv)
-		csv_row(run, where, size, pat, m, &r);
+		csv_row(run, sl->where, size, pat, sl->m, nr_rounds, &r);
 }
 
 static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 {
+	unsigned int nr_rounds = rounds_for(&run->o, size), n = 0;
+	struct slot *slots = xcalloc(2 * NR_METHODS, sizeof(*slots));
 	struct refs refs = {};
 	char sname[24];
 
@@ -1481,14 +1601,27 @@ static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 		if (m == M_SPLIT && pat != PAT_HOT_REGION)
 			continue;
 		if (!is_kernel_method(m)) {
-			one_cell(run, sname, size, pat, m, PL_MEMFD, &refs);
+			slots[n++] = (struct slot){ .m = m, .where = PL_MEMFD };
 			continue;
 		}
 		if (run->o.system)
-			one_cell(run, sname, size, pat, m, PL_SYSTEM, &refs);
+			slots[n++] = (struct slot){ .m = m, .where = PL_SYSTEM };
 		if (run->o.device)
-			one_cell(run, sname, size, pat, m, PL_DEVICE, &refs);
+			slots[n++] = (struct slot){ .m = m, .where = PL_DEVICE };
 	}
+
+	/* round by round, so that what changes over time hits all alike */
+	for (unsigned int r = 0; r < nr_rounds; r++) {
+		for (unsigned int i = 0; i < n; i++)
+			measure_round(run, size, pat, &slots[i], r);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		report_slot(run, sname, size, pat, &slots[i], nr_rounds,
+			    &refs);
+		for (unsigned int r = 0; r < nr_rounds; r++)
+			round_free(&slots[i].rounds[r]);
+	}
+	free(slots);
 }
 
 int main(int argc, char **argv)
