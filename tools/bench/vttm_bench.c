@@ -16,13 +16,15 @@
  * A cell is measured in rounds, each on a buffer of its own, the rounds
  * of the methods of one pattern taking turns, and the times reported are
  * those of its cycles taken one by one as the median over the rounds
- * (the counts are averages). Under an emulator two buffers doing the
- * same work can differ by a tenth or more for the whole of their life
- * (where their pages fall in the emulator's TLB, for one), and a hiccup
- * of the host or guest can add 200 us to one cycle: one buffer, measured
- * once, would hand that luck to a method. What every round pays, such as
- * a change of pattern and the cycles a method takes to adapt to it,
- * stays.
+ * (the counts are averages). Under an emulator a hiccup of the host or
+ * guest can add 200 us to one cycle, and two buffers doing the same work
+ * can differ by a tenth or more for the whole of their life (where their
+ * pages fall in the emulator's TLB, for one): one buffer, measured once,
+ * would hand that luck to a method. The hiccups drop out; placement
+ * varies only as much as the allocator varies it from round to round
+ * (at 64 KiB the rounds' medians agree within a few percent). What every
+ * round pays, such as a change of pattern and the cycles a method takes
+ * to adapt to it, stays.
  *
  * Methods:
  *   none, mkwrite, pagetable, auto, vmwgfx  a vttm BO created with that
