@@ -68,8 +68,9 @@ struct ttm_bo_dirty_stats {
  *	setting a dirty bit again, against a fault's entry and exit): never
  *	seen by the kernel, learned from the cycles AUTO measured under both
  *	methods. Negative when a write costs PAGETABLE less.
- * @switch_pte_ns: what a switch of method costs a PTE, from switches of
- *	BOs big enough for their PTEs to dominate.
+ * @switch_pte_ns: what a switch of method costs a PTE, the cycle after it
+ *	included, from switches of BOs big enough for their PTEs to
+ *	dominate.
  *
  * Measured as the tracking runs (see ttm_bo_dirty_cost.c) and fed to the
  * AUTO policy.
@@ -121,9 +122,16 @@ struct ttm_bo_dirty_cycles {
  * @scan_ns: what a PAGETABLE scan of this BO takes, a moving average fed
  *	by ttm_bo_dirty_policy_scan_timed(); 0 until one was timed (AUTO
  *	only).
- * @switch_ns: what the kernel's work of the last switch of this BO to
- *	MKWRITE ([0]) and to PAGETABLE ([1]) took, as
- *	ttm_bo_dirty_policy_switch_timed() noted it; 0 until one was timed.
+ * @switch_ns: what the last switch of this BO to MKWRITE ([0]) and to
+ *	PAGETABLE ([1]) cost: the kernel's work, as
+ *	ttm_bo_dirty_policy_switch_timed() noted it, and once the first
+ *	plain cycle after it was measured, what the cycle right after the
+ *	switch took beyond that one; 0 until one was timed.
+ * @after_switch_ns: the cycle right after the last timed switch, as
+ *	ttm_bo_dirty_policy_after_switch_timed() noted it, until a plain
+ *	cycle is measured to compare it with; 0 otherwise.
+ * @switch_sample_ns: set by an update that completed @switch_ns so, to
+ *	what it now holds, for the caller to feed to the costs; 0 otherwise.
  */
 struct ttm_bo_dirty_policy_state {
 	enum ttm_bo_dirty_method method;
@@ -138,6 +146,8 @@ struct ttm_bo_dirty_policy_state {
 	s32 write_ns_sample;
 	u32 scan_ns;
 	u32 switch_ns[2];
+	u32 after_switch_ns;
+	u32 switch_sample_ns;
 };
 
 /**
@@ -179,6 +189,12 @@ struct ttm_bo_dirty {
 	 * a zap or a scan reported whole comes in between).
 	 */
 	u64 last_scan_ns;
+	/**
+	 * @switch_end_ns: when the work of the last timed switch ended,
+	 * until the scan after it times the cycle since, which is the
+	 * switch's too; 0 otherwise.
+	 */
+	u64 switch_end_ns;
 	/**
 	 * @left_pagetable: the BO switched from PAGETABLE to MKWRITE at least
 	 * once. A mapping whose PTEs were zapped before the switch and that
@@ -225,6 +241,9 @@ void ttm_bo_dirty_policy_scan_timed(struct ttm_bo_dirty_policy_state *state,
 				    u64 ns);
 void ttm_bo_dirty_policy_switch_timed(struct ttm_bo_dirty_policy_state *state,
 				      u64 ns);
+void
+ttm_bo_dirty_policy_after_switch_timed(struct ttm_bo_dirty_policy_state *state,
+				       u64 ns);
 void ttm_bo_dirty_policy_update(enum ttm_bo_dirty_method policy,
 				struct ttm_bo_dirty_policy_state *state,
 				pgoff_t num_pages, pgoff_t dirtied,

@@ -331,12 +331,14 @@ static void ttm_bo_dirty_follow_switch(struct ttm_buffer_object *bo,
 		drm_vma_node_unmap(&bo->base.vma_node, bo->bdev->dev_mapping);
 		ttm_bo_dirty_forget_ptes(dirty);
 	}
-	/* Not while the BO is new: see ttm_bo_dirty_scan(). */
+	/*
+	 * Not while the BO is new: see ttm_bo_dirty_scan(). The costs learn
+	 * of it once the cycle after it has been weighed too.
+	 */
 	if (dirty->stats.scans > TTM_BO_DIRTY_WARM_SCANS) {
-		u64 ns = ktime_get_ns() - t0;
-
-		ttm_bo_dirty_policy_switch_timed(&dirty->policy, ns);
-		ttm_bo_dirty_cost_switch(dirty->num_pages, ns);
+		dirty->switch_end_ns = ktime_get_ns();
+		ttm_bo_dirty_policy_switch_timed(&dirty->policy,
+						 dirty->switch_end_ns - t0);
 	}
 	/*
 	 * The cycle after a switch is not one of the new method's to
@@ -447,6 +449,8 @@ static void ttm_bo_dirty_scan_full(struct ttm_buffer_object *bo)
 
 	if (!--dirty->policy.full_left)
 		ttm_bo_dirty_clean_record(bo);
+	/* Nor is the cycle after a switch timed through these scans. */
+	dirty->switch_end_ns = 0;
 	ttm_bo_dirty_mark(dirty, 0, dirty->num_pages);
 	dirty->stats.full_scans++;
 	dirty->stats.pages_reported += dirty->num_pages;
@@ -470,7 +474,7 @@ static void ttm_bo_dirty_scan_full(struct ttm_buffer_object *bo)
 void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 {
 	struct ttm_bo_dirty *dirty = bo->dirty;
-	u64 now, cycle_ns;
+	u64 now, cycle_ns, after_switch_ns;
 	pgoff_t dirtied;
 
 	dma_resv_assert_held(bo->base.resv);
@@ -514,17 +518,25 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 	 */
 	if (dirty->stats.scans <= TTM_BO_DIRTY_WARM_SCANS)
 		cycle_ns = 0;
+	after_switch_ns = dirty->switch_end_ns ? now - dirty->switch_end_ns : 0;
+	dirty->switch_end_ns = 0;
 
 	if (ttm_bo_dirty_method_is_auto(dirty->requested)) {
 		enum ttm_bo_dirty_method from = dirty->policy.method;
 		struct ttm_bo_dirty_costs costs;
 
+		if (after_switch_ns)
+			ttm_bo_dirty_policy_after_switch_timed(&dirty->policy,
+							       after_switch_ns);
 		ttm_bo_dirty_costs_get(&costs);
 		ttm_bo_dirty_policy_update(dirty->requested, &dirty->policy,
 					   dirty->num_pages, dirtied, cycle_ns,
 					   &costs);
 		if (dirty->policy.learned)
 			ttm_bo_dirty_cost_write(dirty->policy.write_ns_sample);
+		if (dirty->policy.switch_sample_ns)
+			ttm_bo_dirty_cost_switch(dirty->num_pages,
+						 dirty->policy.switch_sample_ns);
 		if (dirty->policy.method != from)
 			ttm_bo_dirty_follow_switch(bo, from);
 	}

@@ -102,9 +102,10 @@ void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
 }
 
 /**
- * ttm_bo_dirty_cost_switch - note the time a switch of method took
+ * ttm_bo_dirty_cost_switch - note what a switch of method cost
  * @ptes: pages of the BO.
- * @ns: time the switch's walks took.
+ * @ns: time the switch's walks took, and the cycle after the switch
+ *	beyond a plain one.
  *
  * Only from BOs big enough that the walks' fixed part is lost in their
  * PTEs.

@@ -44,9 +44,10 @@
  * emulation), and its cycles in the other method may cost more. So a
  * probe waits until the BO has spent, since the other method was last
  * measured, four times what the probe would cost: its last switches (the
- * kernel's part; before its first, what switches of big BOs cost a PTE on
- * this system, or two scans each way) and its three cycles in the other
- * method beyond this one's (as last measured, else as the model says).
+ * kernel's walks and what the cycle after each took beyond a plain one;
+ * before its first, what switches of big BOs cost a PTE on this system,
+ * or two scans each way) and its three cycles in the other method beyond
+ * this one's (as last measured, else as the model says).
  * Probing then takes about a fifth of a BO's time at most, whatever its
  * size.
  *
@@ -328,6 +329,23 @@ static bool ttm_bo_dirty_probe_pays(const struct ttm_bo_dirty_policy_state *stat
 	return spent >= ttm_bo_dirty_mul_sat(cost, TTM_BO_DIRTY_PROBE_COST);
 }
 
+/*
+ * A plain cycle of @cycle_ns after the cycle that followed the last
+ * switch: what that one took beyond this is the switch's too.
+ */
+static void
+ttm_bo_dirty_switch_settled(struct ttm_bo_dirty_policy_state *state,
+			    u64 cycle_ns)
+{
+	u32 *ns = &state->switch_ns[state->method == TTM_BO_DIRTY_PAGETABLE];
+	u64 after = state->after_switch_ns;
+
+	state->after_switch_ns = 0;
+	if (after > cycle_ns)
+		*ns = min_t(u64, *ns + after - cycle_ns, U32_MAX);
+	state->switch_sample_ns = *ns;
+}
+
 /* The model's choice, with hysteresis: whether to switch now. */
 static bool ttm_bo_dirty_model_switch(struct ttm_bo_dirty_policy_state *state,
 				      u64 cur, u64 other)
@@ -354,6 +372,9 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	bool fresh = false, change;
 
 	state->learned = false;
+	state->switch_sample_ns = 0;
+	if (cycle_ns && state->after_switch_ns)
+		ttm_bo_dirty_switch_settled(state, cycle_ns);
 	/* Three quarters of the weight on this scan: phases show quickly. */
 	state->dirtied_x16 = (state->dirtied_x16 +
 			      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
@@ -500,8 +521,29 @@ void ttm_bo_dirty_policy_switch_timed(struct ttm_bo_dirty_policy_state *state,
 {
 	state->switch_ns[state->method == TTM_BO_DIRTY_PAGETABLE] =
 		clamp_t(u64, ns, 1, U32_MAX);
+	state->after_switch_ns = 0;
 }
 EXPORT_SYMBOL(ttm_bo_dirty_policy_switch_timed);
+
+/**
+ * ttm_bo_dirty_policy_after_switch_timed - note the cycle after a switch
+ * @state: what the policy remembers of the BO, its last switch timed by
+ *	ttm_bo_dirty_policy_switch_timed().
+ * @ns: time from the end of the switch's work to the next scan.
+ *
+ * The kernel's walks are not all a switch costs. After one to MKWRITE the
+ * stores fault again, and every access refills a TLB entry the
+ * write-protect flushed: under emulation the cycle after one took a
+ * 16 MiB BO read whole each cycle ten times as long as the others. The
+ * next plain cycle says how much of @ns that was.
+ */
+void
+ttm_bo_dirty_policy_after_switch_timed(struct ttm_bo_dirty_policy_state *state,
+				       u64 ns)
+{
+	state->after_switch_ns = clamp_t(u64, ns, 1, U32_MAX);
+}
+EXPORT_SYMBOL(ttm_bo_dirty_policy_after_switch_timed);
 
 /**
  * ttm_bo_dirty_policy_update - feed one scan to a policy

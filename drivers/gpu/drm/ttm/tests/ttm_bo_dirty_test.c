@@ -389,11 +389,14 @@ static void ttm_bo_dirty_test_scan_timed(struct kunit *test)
 /*
  * A steady load for many scans, where each method's cycle takes what
  * @mk_us and @pt_us say and the caller passes no cycle after a switch, as
- * ttm_bo_dirty_scan() does. Returns the scans spent in the slower method
- * and counts the switches.
+ * ttm_bo_dirty_scan() does. With @switch_us, the caller times each
+ * switch's work at that and the cycle after it at @after_us more than a
+ * plain one. Returns the scans spent in the slower method and counts the
+ * switches.
  */
-static unsigned int run_steady(u64 mk_us, u64 pt_us, unsigned int scans,
-			       unsigned int *switches)
+static unsigned int run_switching(u64 mk_us, u64 pt_us, u64 switch_us,
+				  u64 after_us, unsigned int scans,
+				  unsigned int *switches)
 {
 	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
 						  .pte_ns = 20 };
@@ -402,7 +405,7 @@ static unsigned int run_steady(u64 mk_us, u64 pt_us, unsigned int scans,
 	};
 	enum ttm_bo_dirty_method slow = mk_us > pt_us ?
 		TTM_BO_DIRTY_MKWRITE : TTM_BO_DIRTY_PAGETABLE;
-	bool measurable = false;
+	bool measurable = false, switched = false;
 	unsigned int i, in_slow = 0;
 
 	*switches = 0;
@@ -410,14 +413,28 @@ static unsigned int run_steady(u64 mk_us, u64 pt_us, unsigned int scans,
 		enum ttm_bo_dirty_method before = state.method;
 		u64 us = before == TTM_BO_DIRTY_MKWRITE ? mk_us : pt_us;
 
+		if (switched && switch_us)
+			ttm_bo_dirty_policy_after_switch_timed(&state,
+							       (us + after_us) *
+							       1000);
 		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 20,
 					   measurable ? us * 1000 : 0, &costs);
 		/* A switch makes the next cycle unfit */
-		measurable = state.method == before;
-		*switches += state.method != before;
+		switched = state.method != before;
+		measurable = !switched;
+		if (switched && switch_us)
+			ttm_bo_dirty_policy_switch_timed(&state,
+							 switch_us * 1000);
+		*switches += switched;
 		in_slow += state.method == slow;
 	}
 	return in_slow;
+}
+
+static unsigned int run_steady(u64 mk_us, u64 pt_us, unsigned int scans,
+			       unsigned int *switches)
+{
+	return run_switching(mk_us, pt_us, 0, 0, scans, switches);
 }
 
 /* Probes go on, ever more rarely, whichever method wins */
@@ -451,6 +468,71 @@ static void ttm_bo_dirty_test_clear_losses_back_off_faster(struct kunit *test)
 	/* After 8, 32 and 128 scans; the next is due after 512 */
 	KUNIT_EXPECT_GE(test, clear, 4U);
 	KUNIT_EXPECT_LE(test, clear, 6U);
+}
+
+/*
+ * The cycle after a switch counts as the switch's, beyond a plain cycle,
+ * once one was measured; the costs then learn of the whole.
+ */
+static void ttm_bo_dirty_test_switch_counts_the_cycle_after(struct kunit *test)
+{
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = 20 };
+	struct ttm_bo_dirty_policy_state state = {
+		.method = TTM_BO_DIRTY_MKWRITE,
+	};
+
+	ttm_bo_dirty_policy_switch_timed(&state, 100000);
+	ttm_bo_dirty_policy_after_switch_timed(&state, 900000);
+	/* The scan after the switch: no plain cycle yet */
+	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 0,
+				   &costs);
+	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 100000U);
+	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 0U);
+	/* 800 us beyond a plain cycle of 100 us */
+	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 100000,
+				   &costs);
+	KUNIT_EXPECT_EQ(test, state.method, TTM_BO_DIRTY_MKWRITE);
+	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 900000U);
+	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 900000U);
+	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 100000,
+				   &costs);
+	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 900000U);
+	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 0U);
+
+	/* A cycle after no slower than a plain one adds nothing */
+	ttm_bo_dirty_policy_switch_timed(&state, 100000);
+	ttm_bo_dirty_policy_after_switch_timed(&state, 90000);
+	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 100000,
+				   &costs);
+	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 100000U);
+	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 100000U);
+
+	/* Another switch forgets a cycle after the last one */
+	ttm_bo_dirty_policy_after_switch_timed(&state, 900000);
+	ttm_bo_dirty_policy_switch_timed(&state, 200000);
+	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 100000,
+				   &costs);
+	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 200000U);
+	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 0U);
+}
+
+/* Probes wait longer when the cycle after a switch is dear */
+static void ttm_bo_dirty_test_dear_cycles_after_switches(struct kunit *test)
+{
+	unsigned int cheap, dear;
+
+	/* MKWRITE 9 ms a cycle, PAGETABLE 7; switches of 100 us */
+	run_switching(9000, 7000, 100, 0, 400, &cheap);
+	KUNIT_EXPECT_GE(test, cheap, 8U);
+	/*
+	 * The same, and each cycle after a switch 200 ms longer: the first
+	 * probe, which had no switch timed to go by, then one in a few
+	 * hundred scans.
+	 */
+	run_switching(9000, 7000, 100, 200000, 400, &dear);
+	KUNIT_EXPECT_GE(test, dear, 2U);
+	KUNIT_EXPECT_LE(test, dear, 4U);
 }
 
 /*
@@ -534,6 +616,8 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 	KUNIT_CASE(ttm_bo_dirty_test_scan_timed),
 	KUNIT_CASE(ttm_bo_dirty_test_probes_back_off),
 	KUNIT_CASE(ttm_bo_dirty_test_clear_losses_back_off_faster),
+	KUNIT_CASE(ttm_bo_dirty_test_switch_counts_the_cycle_after),
+	KUNIT_CASE(ttm_bo_dirty_test_dear_cycles_after_switches),
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_learn,
 			 ttm_bo_dirty_learn_gen_params),
 	{}
