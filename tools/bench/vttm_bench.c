@@ -1381,17 +1381,24 @@ static unsigned int cycles_for(const struct options *o, uint64_t size,
 
 /*
  * Rounds for a cell: five up to 16 MiB, where a round takes at most two
- * seconds, and one at 256 MiB, where it takes up to 30 s and a cycle,
- * milliseconds to a second, spans many of the hiccups that decide a
- * small BO's.
+ * seconds. At 256 MiB a cycle spans many of the hiccups that decide a
+ * small BO's, but a BO's placement still weighs: two PAGETABLE BOs of
+ * hot-region there synced in 1.73 and 2.09 ms a cycle, with the same
+ * instruction counts. So three rounds for the kernel's tracking methods,
+ * which the targets compare, and one for none, which copies every page
+ * each cycle wherever it lies, and for the user-space trackers, which
+ * take most of the time of a 256 MiB round.
  */
-static unsigned int rounds_for(const struct options *o, uint64_t size)
+static unsigned int rounds_for(const struct options *o, uint64_t size,
+			       enum method m)
 {
 	if (o->rounds)
 		return o->rounds;
-	if (o->quick || size > (16ull << 20))
+	if (o->quick)
 		return 1;
-	return 5;
+	if (size <= (16ull << 20))
+		return 5;
+	return is_kernel_method(m) && m != M_NONE ? 3 : 1;
 }
 
 static unsigned int warmup_for(const struct options *o, uint64_t size)
@@ -1480,6 +1487,7 @@ struct slot {
 	enum placement where;
 	int err;		/* of the first round that failed */
 	bool too_big;
+	unsigned int nr_rounds;
 	struct round rounds[MAX_ROUNDS];
 };
 
@@ -1552,7 +1560,7 @@ static void measure_round(struct run *run, uint64_t size, enum pattern pat,
 
 static void report_slot(struct run *run, const char *sname, uint64_t size,
 			enum pattern pat, const struct slot *sl,
-			unsigned int nr_rounds, struct refs *refs)
+			struct refs *refs)
 {
 	struct result r;
 
@@ -1570,7 +1578,7 @@ static void report_slot(struct run *run, const char *sname, uint64_t size,
 		run->nr_skipped++;
 		return;
 	}
-	combine_rounds(sl->rounds, nr_rounds, &r);
+	combine_rounds(sl->rounds, sl->nr_rounds, &r);
 	run->nr_cells++;
 	if (sl->m == M_FLOOR)
 		refs->floor_ns = r.median_ns;
@@ -1585,12 +1593,12 @@ static void report_slot(struct run *run, const char *sname, uint64_t size,
 	       r.scans, r.mean_ns / 1e3);
 
 	if (run->csv)
-		csv_row(run, sl->where, size, pat, sl->m, nr_rounds, &r);
+		csv_row(run, sl->where, size, pat, sl->m, sl->nr_rounds, &r);
 }
 
 static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 {
-	unsigned int nr_rounds = rounds_for(&run->o, size), n = 0;
+	unsigned int nr_rounds = 0, n = 0;
 	struct slot *slots = xcalloc(2 * NR_METHODS, sizeof(*slots));
 	struct refs refs = {};
 	char sname[24];
@@ -1612,15 +1620,21 @@ static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 			slots[n++] = (struct slot){ .m = m, .where = PL_DEVICE };
 	}
 
+	for (unsigned int i = 0; i < n; i++) {
+		slots[i].nr_rounds = rounds_for(&run->o, size, slots[i].m);
+		if (slots[i].nr_rounds > nr_rounds)
+			nr_rounds = slots[i].nr_rounds;
+	}
 	/* round by round, so that what changes over time hits all alike */
 	for (unsigned int r = 0; r < nr_rounds; r++) {
-		for (unsigned int i = 0; i < n; i++)
-			measure_round(run, size, pat, &slots[i], r);
+		for (unsigned int i = 0; i < n; i++) {
+			if (r < slots[i].nr_rounds)
+				measure_round(run, size, pat, &slots[i], r);
+		}
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		report_slot(run, sname, size, pat, &slots[i], nr_rounds,
-			    &refs);
-		for (unsigned int r = 0; r < nr_rounds; r++)
+		report_slot(run, sname, size, pat, &slots[i], &refs);
+		for (unsigned int r = 0; r < slots[i].nr_rounds; r++)
 			round_free(&slots[i].rounds[r]);
 	}
 	free(slots);
