@@ -156,9 +156,12 @@ def summary(b, out):
     rounds = sorted({int(r["rounds"]) for r in b.rows.values()
                      if r.get("rounds")})
     if rounds and rounds != [1]:
-        w(" of a BO, and a cell's the median of its rounds (%s, by size), "
-          "each on a BO of its own, the methods of a pattern taking turns "
-          "round by round" % " or ".join(str(n) for n in rounds))
+        names = [str(n) for n in rounds]
+        counts = names[0] if len(names) == 1 else \
+            ", ".join(names[:-1]) + " or " + names[-1]
+        w(" of a BO, and a cell's the median of its rounds (%s, by size "
+          "and method: see the CSV), each on a BO of its own, the methods "
+          "of a pattern taking turns round by round" % counts)
     if b.mean_patterns:
         w(", except for %s, where it is the mean (so are its ratios and "
           "what the targets comparing methods use): its pattern changes "
