@@ -470,14 +470,32 @@ static void ttm_bo_dirty_test_clear_losses_back_off_faster(struct kunit *test)
 	KUNIT_EXPECT_LE(test, clear, 6U);
 }
 
+/* One scan of a MKWRITE BO of 1000 pages, one written, after @cycle_us */
+static void scan_one_page(struct ttm_bo_dirty_policy_state *state,
+			  u64 cycle_us)
+{
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = 20 };
+
+	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, state, 1000, 1,
+				   cycle_us * 1000, &costs);
+}
+
+static void expect_switch_cost(struct kunit *test,
+			       const struct ttm_bo_dirty_policy_state *state,
+			       u32 cost_us, u32 sample_us)
+{
+	KUNIT_EXPECT_EQ(test, state->method, TTM_BO_DIRTY_MKWRITE);
+	KUNIT_EXPECT_EQ(test, state->switch_ns[0], cost_us * 1000);
+	KUNIT_EXPECT_EQ(test, state->switch_sample_ns, sample_us * 1000);
+}
+
 /*
  * The cycle after a switch counts as the switch's, beyond a plain cycle,
  * once one was measured; the costs then learn of the whole.
  */
 static void ttm_bo_dirty_test_switch_counts_the_cycle_after(struct kunit *test)
 {
-	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
-						  .pte_ns = 20 };
 	struct ttm_bo_dirty_policy_state state = {
 		.method = TTM_BO_DIRTY_MKWRITE,
 	};
@@ -485,36 +503,25 @@ static void ttm_bo_dirty_test_switch_counts_the_cycle_after(struct kunit *test)
 	ttm_bo_dirty_policy_switch_timed(&state, 100000);
 	ttm_bo_dirty_policy_after_switch_timed(&state, 900000);
 	/* The scan after the switch: no plain cycle yet */
-	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 0,
-				   &costs);
-	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 100000U);
-	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 0U);
+	scan_one_page(&state, 0);
+	expect_switch_cost(test, &state, 100, 0);
 	/* 800 us beyond a plain cycle of 100 us */
-	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 100000,
-				   &costs);
-	KUNIT_EXPECT_EQ(test, state.method, TTM_BO_DIRTY_MKWRITE);
-	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 900000U);
-	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 900000U);
-	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 100000,
-				   &costs);
-	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 900000U);
-	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 0U);
+	scan_one_page(&state, 100);
+	expect_switch_cost(test, &state, 900, 900);
+	scan_one_page(&state, 100);
+	expect_switch_cost(test, &state, 900, 0);
 
 	/* A cycle after no slower than a plain one adds nothing */
 	ttm_bo_dirty_policy_switch_timed(&state, 100000);
 	ttm_bo_dirty_policy_after_switch_timed(&state, 90000);
-	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 100000,
-				   &costs);
-	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 100000U);
-	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 100000U);
+	scan_one_page(&state, 100);
+	expect_switch_cost(test, &state, 100, 100);
 
 	/* Another switch forgets a cycle after the last one */
 	ttm_bo_dirty_policy_after_switch_timed(&state, 900000);
 	ttm_bo_dirty_policy_switch_timed(&state, 200000);
-	ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000, 1, 100000,
-				   &costs);
-	KUNIT_EXPECT_EQ(test, state.switch_ns[0], 200000U);
-	KUNIT_EXPECT_EQ(test, state.switch_sample_ns, 0U);
+	scan_one_page(&state, 100);
+	expect_switch_cost(test, &state, 200, 0);
 }
 
 /* Probes wait longer when the cycle after a switch is dear */
