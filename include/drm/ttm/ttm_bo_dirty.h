@@ -68,6 +68,9 @@ struct ttm_bo_dirty_stats {
  *	setting a dirty bit again, against a fault's entry and exit): never
  *	seen by the kernel, learned from the cycles AUTO measured under both
  *	methods. Negative when a write costs PAGETABLE less.
+ * @switch_ns: what a switch of method costs whatever the BO's size, the
+ *	cycle after it included, from switches of BOs so small that their
+ *	PTEs hardly count.
  * @switch_pte_ns: what a switch of method costs a PTE, the cycle after it
  *	included, from switches of BOs big enough for their PTEs to
  *	dominate.
@@ -80,6 +83,7 @@ struct ttm_bo_dirty_costs {
 	u32 pte_ns;
 	u32 scan_ns;
 	s32 write_ns;
+	u32 switch_ns;
 	u32 switch_pte_ns;
 };
 

@@ -5,8 +5,8 @@
  * part (the walk's setup, the mmu notifier, the TLB flush) and a part per
  * PTE; and, learned from the cycles AUTO measured under both methods, what
  * a page written costs user space under PAGETABLE beyond the rest; and
- * what a switch of method costs a PTE. The AUTO policy weighs one against
- * the other.
+ * what a switch of method costs, again a fixed part and a part per PTE.
+ * The AUTO policy weighs one against the other.
  *
  * One estimate for the whole system, a moving average that every BO feeds.
  * The updates race (a load, then a store); a lost sample is harmless, and
@@ -42,6 +42,7 @@
 #define TTM_BO_DIRTY_PTE_NS_INIT	20
 #define TTM_BO_DIRTY_SCAN_NS_INIT	2000
 /* A switch walks every PTE twice, rewriting each in one of the walks. */
+#define TTM_BO_DIRTY_SWITCH_NS_INIT	(2 * TTM_BO_DIRTY_SCAN_NS_INIT)
 #define TTM_BO_DIRTY_SWITCH_PTE_NS_INIT	(3 * TTM_BO_DIRTY_PTE_NS_INIT)
 /*
  * A sample counts for at most this many times the average: a fault that
@@ -56,6 +57,7 @@ static atomic_t ttm_bo_dirty_pte_ns = ATOMIC_INIT(TTM_BO_DIRTY_PTE_NS_INIT);
 static atomic_t ttm_bo_dirty_scan_ns = ATOMIC_INIT(TTM_BO_DIRTY_SCAN_NS_INIT);
 /* Unseen until AUTO has measured both methods somewhere. */
 static atomic_t ttm_bo_dirty_write_ns = ATOMIC_INIT(0);
+static atomic_t ttm_bo_dirty_switch_ns = ATOMIC_INIT(TTM_BO_DIRTY_SWITCH_NS_INIT);
 static atomic_t ttm_bo_dirty_switch_pte_ns =
 	ATOMIC_INIT(TTM_BO_DIRTY_SWITCH_PTE_NS_INIT);
 
@@ -107,14 +109,25 @@ void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
  * @ns: time the switch's walks took, and the cycle after the switch
  *	beyond a plain one.
  *
- * Only from BOs big enough that the walks' fixed part is lost in their
- * PTEs.
+ * As for scans, the part per PTE from big BOs and the fixed part from
+ * small ones. The fixed part is most of what a small BO's switch costs:
+ * under emulation the cycle after one took a 16-page BO tens of
+ * microseconds beyond its plain cycles of six.
  */
 void ttm_bo_dirty_cost_switch(pgoff_t ptes, u64 ns)
 {
-	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES)
+	u64 per_ptes;
+
+	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES) {
 		ttm_bo_dirty_cost_sample(&ttm_bo_dirty_switch_pte_ns,
 					 div64_u64(ns, ptes));
+		return;
+	}
+	if (ptes > TTM_BO_DIRTY_MAX_FIXED_PTES)
+		return;
+	per_ptes = (u64)ptes * atomic_read(&ttm_bo_dirty_switch_pte_ns);
+	ttm_bo_dirty_cost_sample(&ttm_bo_dirty_switch_ns,
+				 ns > per_ptes ? ns - per_ptes : 0);
 }
 
 /**
@@ -142,6 +155,7 @@ void ttm_bo_dirty_costs_get(struct ttm_bo_dirty_costs *costs)
 	costs->pte_ns = atomic_read(&ttm_bo_dirty_pte_ns);
 	costs->scan_ns = atomic_read(&ttm_bo_dirty_scan_ns);
 	costs->write_ns = atomic_read(&ttm_bo_dirty_write_ns);
+	costs->switch_ns = atomic_read(&ttm_bo_dirty_switch_ns);
 	costs->switch_pte_ns = atomic_read(&ttm_bo_dirty_switch_pte_ns);
 }
 EXPORT_SYMBOL(ttm_bo_dirty_costs_get);

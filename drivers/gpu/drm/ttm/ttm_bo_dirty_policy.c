@@ -45,8 +45,9 @@
  * probe waits until the BO has spent, since the other method was last
  * measured, four times what the probe would cost: its last switches (the
  * kernel's walks and what the cycle after each took beyond a plain one;
- * before its first, what switches of big BOs cost a PTE on this system,
- * or two scans each way) and its three cycles in the other method beyond
+ * before its first, what switches cost on this system, a fixed part
+ * learned from small BOs and a part per PTE from big ones, or two scans
+ * each way) and its three cycles in the other method beyond
  * this one's (as last measured, else as the model says).
  * Probing then takes about a fifth of a BO's time at most, whatever its
  * size.
@@ -311,7 +312,9 @@ static bool ttm_bo_dirty_probe_pays(const struct ttm_bo_dirty_policy_state *stat
 	u64 spent = ttm_bo_dirty_mul_sat(theirs->age,
 					 ttm_bo_dirty_cycles_best(mine));
 	u64 guess = max(ttm_bo_dirty_mul_sat(seen_pt, 2),
-			ttm_bo_dirty_mul_sat(num_pages, costs->switch_pte_ns));
+			ttm_bo_dirty_add_sat(costs->switch_ns,
+					     ttm_bo_dirty_mul_sat(num_pages,
+								  costs->switch_pte_ns)));
 	u64 extra = other > cur ? (other - cur) / 16 : 0;
 	u64 cost = 0;
 	unsigned int j;

@@ -543,6 +543,43 @@ static void ttm_bo_dirty_test_dear_cycles_after_switches(struct kunit *test)
 }
 
 /*
+ * Switches of a 16-page PAGETABLE BO in 100 scans of one page written,
+ * with cycles of 6 us, when a switch costs @switch_ns whatever the size.
+ */
+static unsigned int small_bo_switches(u32 switch_ns)
+{
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = 20,
+						  .scan_ns = 2000,
+						  .switch_ns = switch_ns,
+						  .switch_pte_ns = 60 };
+	struct ttm_bo_dirty_policy_state state = {
+		.method = TTM_BO_DIRTY_PAGETABLE,
+	};
+	unsigned int i, switches = 0;
+	bool measurable = false;
+
+	for (i = 0; i < 100; i++) {
+		enum ttm_bo_dirty_method before = state.method;
+
+		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 16, 1,
+					   measurable ? 6000 : 0, &costs);
+		measurable = state.method == before;
+		switches += !measurable;
+	}
+	return switches;
+}
+
+/* A small BO probes only when switches are cheap beside its cycles */
+static void ttm_bo_dirty_test_small_bo_switch_cost(struct kunit *test)
+{
+	/* Two scans each way: a probe after a few tens of scans */
+	KUNIT_EXPECT_GE(test, small_bo_switches(0), 2U);
+	/* 100 us a switch: a probe would take a cycle's time for 130 */
+	KUNIT_EXPECT_EQ(test, small_bo_switches(100000), 0U);
+}
+
+/*
  * What one verdict teaches: a BO of 1000 pages, @pages written per cycle,
  * runs PAGETABLE cycles of @pt_us and, the model having settled and
  * probing MKWRITE, MKWRITE cycles of @mk_us, which win. Only the scan
@@ -625,6 +662,7 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 	KUNIT_CASE(ttm_bo_dirty_test_clear_losses_back_off_faster),
 	KUNIT_CASE(ttm_bo_dirty_test_switch_counts_the_cycle_after),
 	KUNIT_CASE(ttm_bo_dirty_test_dear_cycles_after_switches),
+	KUNIT_CASE(ttm_bo_dirty_test_small_bo_switch_cost),
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_learn,
 			 ttm_bo_dirty_learn_gen_params),
 	{}
