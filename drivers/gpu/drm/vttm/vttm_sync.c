@@ -14,7 +14,6 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include <drm/drm_file.h>
 #include <drm/ttm/ttm_bo_dirty.h>
@@ -74,19 +73,8 @@ int vttm_bo_sync_pages(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
 		struct page *page = device ? vttm_vram_bo_page(tbo, i) :
 			tbo->ttm->pages[i];
 		void *src = kmap_local_page(page);
-		void *dst = bo->dev_copy + (i << PAGE_SHIFT);
 
-		/*
-		 * Through the direct map: a vmalloc address keeps one
-		 * distance from the pages of a contiguous TTM chunk across
-		 * the chunk, and where that is a multiple of the size of a
-		 * direct-mapped TLB (QEMU's, resized with the load) source
-		 * and destination evict each other at every access. Copies
-		 * of 256 MiB BOs got two to four times slower mid-run so.
-		 */
-		if (is_vmalloc_addr(dst))
-			dst = page_address(vmalloc_to_page(dst));
-		memcpy(dst, src, PAGE_SIZE);
+		memcpy(bo->dev_copy + (i << PAGE_SHIFT), src, PAGE_SIZE);
 		kunmap_local(src);
 		cond_resched();
 	}
