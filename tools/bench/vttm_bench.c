@@ -1140,6 +1140,37 @@ static void trace_cycle(struct cell *c, enum pattern pat, int index,
 		c->round);
 }
 
+/*
+ * Under TCG the guest's TLB is QEMU's, which grows at once when a flush
+ * finds most of it in use and shrinks only at a flush 100 ms or more
+ * after it last changed. Setting up a 256 MiB cell touches all of its
+ * pages and grows the TLB; it then shrank in the middle of the measured
+ * cycles, making every later copy slower, and earlier in a cell whose
+ * cycles were slower. Two idle spells, each ended by a flush (an
+ * mprotect() of 256 pages, beyond what the kernel flushes page by page),
+ * let it shrink before the first cycle instead.
+ */
+#define SETTLE_MIN_SIZE	(64ull << 20)
+#define SETTLE_US	150000
+#define SETTLE_PAGES	256
+
+static void settle_tlb(void)
+{
+	static uint8_t *scratch;
+	size_t len = SETTLE_PAGES * page_size;
+
+	if (!scratch) {
+		scratch = map_anon(len);
+		memset(scratch, 1, len);
+	}
+	for (int i = 0; i < 2; i++) {
+		usleep(SETTLE_US);
+		if (mprotect(scratch, len, PROT_READ) ||
+		    mprotect(scratch, len, PROT_READ | PROT_WRITE))
+			die("mprotect: %s", strerror(errno));
+	}
+}
+
 /* Returns 0, or a negative errno if the method cannot run here. */
 static int run_cell(enum method m, enum placement pl, size_t size,
 		    enum pattern pat, unsigned int round, unsigned int warmup,
@@ -1171,6 +1202,8 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 	err = cell_setup(&c);
 	if (err)
 		goto out;
+	if (size >= SETTLE_MIN_SIZE)
+		settle_tlb();
 	rd->cycles = nr;
 	rd->total = xcalloc(nr, sizeof(*rd->total));
 	rd->write = xcalloc(nr, sizeof(*rd->write));
@@ -1417,9 +1450,10 @@ static unsigned int rounds_for(const struct options *o, uint64_t size,
 	return is_kernel_method(m) || m == M_FLOOR ? 3 : 1;
 }
 
-static unsigned int warmup_for(const struct options *o, uint64_t size)
+/* Two: the first cycle after settle_tlb() refills a shrunk TLB. */
+static unsigned int warmup_for(const struct options *o)
 {
-	return o->quick || size > (16ull << 20) ? 1 : 2;
+	return o->quick ? 1 : 2;
 }
 
 static void size_name(uint64_t size, char *out, size_t len)
@@ -1564,7 +1598,7 @@ static void measure_round(struct run *run, uint64_t size, enum pattern pat,
 		return;
 	}
 	sl->err = run_cell(sl->m, sl->where, size, pat, round,
-			   warmup_for(&run->o, size),
+			   warmup_for(&run->o),
 			   cycles_for(&run->o, size, pat, sl->m),
 			   &sl->rounds[round]);
 	if (sl->err) {
