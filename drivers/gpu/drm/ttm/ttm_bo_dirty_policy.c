@@ -232,13 +232,10 @@ static u64 ttm_bo_dirty_seen_mk_x16(u64 dirtied_x16,
 }
 
 /*
- * A verdict teaches the unseen cost from at least this many pages written
- * per cycle, or from fewer when one method's cycle took half as long
- * again as the other's: the cycles it compares vary by tens of
- * microseconds whatever the BO does, which over a page or two would say
- * a write costs tens of microseconds more one way or the other, but not
- * by half. A small BO's cycles say so, and the sample stays within
- * bounds.
+ * A verdict teaches the unseen cost only from at least this many pages
+ * written per cycle: the cycles it compares vary by tens of microseconds
+ * whatever the BO does, which over a page or two would say a write costs
+ * tens of microseconds more one way or the other.
  */
 #define TTM_BO_DIRTY_LEARN_PAGES	16
 /*
@@ -257,15 +254,12 @@ static void ttm_bo_dirty_learn(struct ttm_bo_dirty_policy_state *state,
 			       const struct ttm_bo_dirty_costs *costs)
 {
 	const struct ttm_bo_dirty_cycles *mk = &state->cycles[0];
-	u64 pt_ns = ttm_bo_dirty_cycles_best(&state->cycles[1]);
-	u64 mk_ns = ttm_bo_dirty_cycles_best(mk);
-	u64 lo = min(pt_ns, mk_ns), hi = max(pt_ns, mk_ns);
 	s64 max = min_t(s64, (s64)costs->fault_ns *
 			TTM_BO_DIRTY_WRITE_FAULTS_MAX, S32_MAX);
-	s64 d = (s64)pt_ns - (s64)mk_ns - ((s64)seen_pt - (s64)seen_mk);
+	s64 d = ttm_bo_dirty_cycles_best(&state->cycles[1]) -
+		(s64)ttm_bo_dirty_cycles_best(mk) - ((s64)seen_pt - (s64)seen_mk);
 
-	if (!mk->dirtied ||
-	    (mk->dirtied < TTM_BO_DIRTY_LEARN_PAGES && hi < lo + lo / 2))
+	if (mk->dirtied < TTM_BO_DIRTY_LEARN_PAGES)
 		return;
 	d = div64_s64(d, (s64)mk->dirtied);
 	state->write_ns_sample = clamp_t(s64, d, -max, max);

@@ -605,8 +605,6 @@ static const struct ttm_bo_dirty_learn_case ttm_bo_dirty_learn_cases[] = {
 	{ "a_sample_stays_within_two_faults", 20, 20, 1000, 80, true, 4000 },
 	/* 20 us over two pages: what two cycles vary by anyway */
 	{ "learns_nothing_from_a_few_pages", 2, 2, 100, 80, false, 0 },
-	/* Unless one took half as long again: 61 us a page, two faults */
-	{ "a_few_pages_teach_a_clear_verdict", 2, 2, 200, 80, true, 4000 },
 };
 
 static void learn_case_desc(const struct ttm_bo_dirty_learn_case *t,
