@@ -82,6 +82,26 @@ void ttm_bo_dirty_cost_fault(u64 handler_ns)
 				 handler_ns * TTM_BO_DIRTY_FAULT_SCALE);
 }
 
+/*
+ * A walk of @ptes PTEs that took @ns: a sample of the cost per PTE
+ * (@per_pte) from big walks, of the fixed part (@fixed) from small ones,
+ * what the walk took beyond its PTEs.
+ */
+static void ttm_bo_dirty_cost_walk(atomic_t *per_pte, atomic_t *fixed,
+				   pgoff_t ptes, u64 ns)
+{
+	u64 per_ptes;
+
+	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES) {
+		ttm_bo_dirty_cost_sample(per_pte, div64_u64(ns, ptes));
+		return;
+	}
+	if (ptes > TTM_BO_DIRTY_MAX_FIXED_PTES)
+		return;
+	per_ptes = (u64)ptes * atomic_read(per_pte);
+	ttm_bo_dirty_cost_sample(fixed, ns > per_ptes ? ns - per_ptes : 0);
+}
+
 /**
  * ttm_bo_dirty_cost_scan - note the time a walk of a scan took
  * @ptes: pages of the range walked.
@@ -89,18 +109,8 @@ void ttm_bo_dirty_cost_fault(u64 handler_ns)
  */
 void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
 {
-	u64 per_ptes;
-
-	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES) {
-		ttm_bo_dirty_cost_sample(&ttm_bo_dirty_pte_ns,
-					 div64_u64(ns, ptes));
-		return;
-	}
-	if (ptes > TTM_BO_DIRTY_MAX_FIXED_PTES)
-		return;
-	per_ptes = (u64)ptes * atomic_read(&ttm_bo_dirty_pte_ns);
-	ttm_bo_dirty_cost_sample(&ttm_bo_dirty_scan_ns,
-				 ns > per_ptes ? ns - per_ptes : 0);
+	ttm_bo_dirty_cost_walk(&ttm_bo_dirty_pte_ns, &ttm_bo_dirty_scan_ns,
+			       ptes, ns);
 }
 
 /**
@@ -116,18 +126,8 @@ void ttm_bo_dirty_cost_scan(pgoff_t ptes, u64 ns)
  */
 void ttm_bo_dirty_cost_switch(pgoff_t ptes, u64 ns)
 {
-	u64 per_ptes;
-
-	if (ptes >= TTM_BO_DIRTY_MIN_SAMPLE_PTES) {
-		ttm_bo_dirty_cost_sample(&ttm_bo_dirty_switch_pte_ns,
-					 div64_u64(ns, ptes));
-		return;
-	}
-	if (ptes > TTM_BO_DIRTY_MAX_FIXED_PTES)
-		return;
-	per_ptes = (u64)ptes * atomic_read(&ttm_bo_dirty_switch_pte_ns);
-	ttm_bo_dirty_cost_sample(&ttm_bo_dirty_switch_ns,
-				 ns > per_ptes ? ns - per_ptes : 0);
+	ttm_bo_dirty_cost_walk(&ttm_bo_dirty_switch_pte_ns,
+			       &ttm_bo_dirty_switch_ns, ptes, ns);
 }
 
 /**
