@@ -88,7 +88,7 @@
 #include "vttm_tool.h"
 
 #define MAX_SIZES	16
-#define MAX_ROUNDS	8
+#define MAX_ROUNDS	32
 #define STRINGIFY(x)	#x
 #define TO_STRING(x)	STRINGIFY(x)
 #define READ_CHUNK	(16ul << 20)
@@ -1429,22 +1429,38 @@ static unsigned int cycles_for(const struct options *o, uint64_t size,
 }
 
 /*
- * Rounds for a cell: five up to 16 MiB, where a round takes at most two
- * seconds. At 256 MiB a cycle spans many of the hiccups that decide a
- * small BO's, but a BO's placement still weighs: two PAGETABLE BOs of
- * hot-region there synced in 1.73 and 2.09 ms a cycle, with the same
- * instruction counts, and a cycle of none on 1% sparse took 410 ms in
- * one run and 160 in the next. So three rounds for what the targets
- * compare (the kernel's methods, none and the floor) and one for the
- * user-space trackers, which take most of the time of a 256 MiB round.
+ * Rounds for a cell. What decides a small BO's cycles is its luck: under
+ * TCG two BOs running MKWRITE for one page a cycle at 16 MiB took 35 and
+ * 127 us a cycle, each for its whole life, and five rounds leave a median
+ * a tenth off. So eleven rounds where a round is cheap, every method up
+ * to 1 MiB and the kernel's tracking methods at 16 MiB, and 31 for those
+ * at 16 MiB of the patterns that write a page or a few a cycle, whose
+ * rounds are mostly setting up the BO (0.13 s), for a median within a
+ * few percent; five for the whole copies and user-space trackers at
+ * 16 MiB (up to 3 s a round). At 256 MiB a cycle spans many of the
+ * hiccups that decide a small BO's, but a BO's placement still weighs:
+ * two PAGETABLE BOs of hot-region there synced in 1.73 and 2.09 ms a
+ * cycle, with the same instruction counts, and a cycle of none on 1%
+ * sparse took 410 ms in one run and 160 in the next. So three rounds for
+ * what the targets compare (the kernel's methods, none and the floor)
+ * and one for the user-space trackers, which take most of the time of a
+ * 256 MiB round.
  */
 static unsigned int rounds_for(const struct options *o, uint64_t size,
-			       enum method m)
+			       enum pattern pat, enum method m)
 {
+	bool tracking = is_kernel_method(m) && m != M_NONE;
+	bool few = pat == PAT_ONE_PAGE || pat == PAT_SPARSE ||
+		   pat == PAT_READ_MOSTLY;
+
 	if (o->rounds)
 		return o->rounds;
 	if (o->quick)
 		return 1;
+	if (size <= (1ull << 20))
+		return 11;
+	if (size <= (16ull << 20) && tracking)
+		return few ? 31 : 11;
 	if (size <= (16ull << 20))
 		return 5;
 	return is_kernel_method(m) || m == M_FLOOR ? 3 : 1;
@@ -1671,7 +1687,8 @@ static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 	}
 
 	for (unsigned int i = 0; i < n; i++) {
-		slots[i].nr_rounds = rounds_for(&run->o, size, slots[i].m);
+		slots[i].nr_rounds = rounds_for(&run->o, size, pat,
+						slots[i].m);
 		if (slots[i].nr_rounds > nr_rounds)
 			nr_rounds = slots[i].nr_rounds;
 	}
