@@ -1498,6 +1498,7 @@ static const char *const csv_columns[] = {
 	"label", "placement", "size_bytes", "pattern", "method", "cycles",
 	"median_ns", "write_ns", "sync_ns", "pages_written", "pages_copied",
 	"faults", "scans", "switches", "mean_ns", "rounds",
+	"round_median_ns", "round_mean_ns",
 };
 
 static FILE *open_csv(const char *path)
@@ -1523,9 +1524,32 @@ struct run {
 	unsigned int nr_cells, nr_skipped;
 };
 
+/*
+ * Each round's own median or mean cycle, separated by ';': how much BOs
+ * doing the same work differ, which tells a difference between two
+ * methods from the luck of their BOs.
+ */
+static void csv_rounds(FILE *f, const struct round *rds, unsigned int n,
+		       bool mean)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		const struct round *rd = &rds[k];
+		uint64_t *v = xcalloc(rd->cycles, sizeof(*v));
+		uint64_t sum = 0;
+
+		for (unsigned int i = 0; i < rd->cycles; i++) {
+			v[i] = rd->total[i];
+			sum += v[i];
+		}
+		fprintf(f, "%s%llu", k ? ";" : "", (unsigned long long)
+			(mean ? sum / rd->cycles : median(v, rd->cycles)));
+		free(v);
+	}
+}
+
 static void csv_row(struct run *run, enum placement where, uint64_t size,
-		    enum pattern pat, enum method m, unsigned int rounds,
-		    const struct result *r)
+		    enum pattern pat, enum method m, const struct round *rds,
+		    unsigned int rounds, const struct result *r)
 {
 	FILE *f = run->csv;
 
@@ -1538,7 +1562,11 @@ static void csv_row(struct run *run, enum placement where, uint64_t size,
 	fprintf(f, "%.2f,%.2f,%.2f,%.2f,%.2f,", r->pages_written,
 		r->pages_copied, r->faults, r->scans, r->switches);
 	/* last, so that readers of the older columns keep working */
-	fprintf(f, "%llu,%u\n", (unsigned long long)r->mean_ns, rounds);
+	fprintf(f, "%llu,%u,", (unsigned long long)r->mean_ns, rounds);
+	csv_rounds(f, rds, rounds, false);
+	fputc(',', f);
+	csv_rounds(f, rds, rounds, true);
+	fputc('\n', f);
 	fflush(f);
 }
 
@@ -1659,7 +1687,8 @@ static void report_slot(struct run *run, const char *sname, uint64_t size,
 	       r.scans, r.mean_ns / 1e3);
 
 	if (run->csv)
-		csv_row(run, sl->where, size, pat, sl->m, sl->nr_rounds, &r);
+		csv_row(run, sl->where, size, pat, sl->m, sl->rounds,
+			sl->nr_rounds, &r);
 }
 
 static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
