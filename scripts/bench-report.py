@@ -208,7 +208,7 @@ def summary(b, out):
         w(" of a BO, and a cell's the median of its rounds (%s, by size, "
           "pattern and method: see the CSV), each on a BO of its own, the "
           "methods of a pattern taking turns round by round, each round "
-          "starting one method later" % counts)
+          "below 64 MiB starting one method later" % counts)
     if b.mean_patterns:
         w(", except for %s, where it is the mean (so are its ratios and "
           "what the targets comparing methods use): its pattern changes "
