@@ -283,17 +283,15 @@ def targets(b):
     for p, s, pat in b.cells():
         col = b.cost_col(pat)
         auto = g("ours", p, s, pat, "auto", col)
-        fixed = [v for v in (g("ours", p, s, pat, m, col)
-                             for m in ("mkwrite", "pagetable"))
+        fixed = [(v, m) for v, m in ((g("ours", p, s, pat, m, col), m)
+                                     for m in ("mkwrite", "pagetable"))
                  if v is not None]
         if auto is None or not fixed:
             continue
         checked += 1
-        x = auto / min(fixed)
+        best_ns, best = min(fixed)
+        x = auto / best_ns
         if x > 1.10:
-            best = min((m for m in ("mkwrite", "pagetable")
-                        if g("ours", p, s, pat, m, col) is not None),
-                       key=lambda m: g("ours", p, s, pat, m, col))
             _, pv = beyond_noise(b, p, s, pat, "auto", best)
             failed.append("%s %.2fx%s" % (
                 cellname(p, s, pat), x,
