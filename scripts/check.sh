@@ -33,6 +33,14 @@ if [ "${CHECK_LINT:-1}" != 0 ]; then
 		echo "FAIL host/igt-h-selftest"
 		sed 's/^/    /' "$out/igt-h.log"
 	fi >> "$out/lint.log"
+	# So are the statistics that decide the benchmark's targets.
+	if scripts/bench-report-selftest.py > "$out/bench-report.log" 2>&1; then
+		echo "ok host/bench-report-selftest  ($(grep -c '^ok ' \
+			"$out/bench-report.log") checks)"
+	else
+		echo "FAIL host/bench-report-selftest"
+		grep -v '^ok ' "$out/bench-report.log" | sed 's/^/    /'
+	fi >> "$out/lint.log"
 	lint=(--lint "$out/lint.log")
 fi
 
