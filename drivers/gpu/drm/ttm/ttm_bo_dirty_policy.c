@@ -361,30 +361,21 @@ static bool ttm_bo_dirty_model_switch(struct ttm_bo_dirty_policy_state *state,
 	return false;
 }
 
-static void
-ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
-			 pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
-			 const struct ttm_bo_dirty_costs *costs)
+/*
+ * What the model says a cycle costs, in ns times 16 and saturating for
+ * absurd sizes or costs: @cur under the method in use, @other under the
+ * other. Only where a decision needs it: most scans of a steady BO just
+ * age a verdict.
+ */
+static void ttm_bo_dirty_model(const struct ttm_bo_dirty_policy_state *state,
+			       u64 seen_pt, bool dense,
+			       const struct ttm_bo_dirty_costs *costs,
+			       u64 *cur, u64 *other)
 {
-	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
-	struct ttm_bo_dirty_cycles *mine = &state->cycles[i];
-	struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
-	bool dense = (u64)dirtied * 16 >= (u64)num_pages * 15;
-	u64 seen_pt = ttm_bo_dirty_seen_pt(state, num_pages, costs);
-	u64 mkwrite, pagetable, cur, other, unseen;
-	bool fresh = false, change;
+	u64 mkwrite = ttm_bo_dirty_seen_mk_x16(state->dirtied_x16, costs);
+	u64 pagetable = ttm_bo_dirty_mul_sat(seen_pt, 16);
+	u64 unseen;
 
-	state->learned = false;
-	state->switch_sample_ns = 0;
-	if (cycle_ns && state->after_switch_ns)
-		ttm_bo_dirty_switch_settled(state, cycle_ns);
-	/* Three quarters of the weight on this scan: phases show quickly. */
-	state->dirtied_x16 = (state->dirtied_x16 +
-			      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
-
-	/* Both in ns times 16, saturating for absurd sizes or costs. */
-	mkwrite = ttm_bo_dirty_seen_mk_x16(state->dirtied_x16, costs);
-	pagetable = ttm_bo_dirty_mul_sat(seen_pt, 16);
 	/*
 	 * Learned from measured cycles: added to the side that pays it.
 	 * Not for a BO written nearly whole, which PAGETABLE soon reports
@@ -396,8 +387,30 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		pagetable = ttm_bo_dirty_add_sat(pagetable, unseen);
 	else
 		mkwrite = ttm_bo_dirty_add_sat(mkwrite, unseen);
-	cur = state->method == TTM_BO_DIRTY_MKWRITE ? mkwrite : pagetable;
-	other = state->method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
+	*cur = state->method == TTM_BO_DIRTY_MKWRITE ? mkwrite : pagetable;
+	*other = state->method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
+}
+
+static void
+ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
+			 pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
+			 const struct ttm_bo_dirty_costs *costs)
+{
+	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	struct ttm_bo_dirty_cycles *mine = &state->cycles[i];
+	struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
+	bool dense = (u64)dirtied * 16 >= (u64)num_pages * 15;
+	u64 seen_pt = ttm_bo_dirty_seen_pt(state, num_pages, costs);
+	bool fresh = false, change = false;
+	u64 cur, other;
+
+	state->learned = false;
+	state->switch_sample_ns = 0;
+	if (cycle_ns && state->after_switch_ns)
+		ttm_bo_dirty_switch_settled(state, cycle_ns);
+	/* Three quarters of the weight on this scan: phases show quickly. */
+	state->dirtied_x16 = (state->dirtied_x16 +
+			      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
 
 	/* Another load: what was measured at the old one no longer holds. */
 	if ((mine->count && !ttm_bo_dirty_comparable(mine->dirtied, dirtied)) ||
@@ -431,15 +444,17 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		change = true;
 	} else if (theirs->count == 2) {
 		/* Measured: the verdict holds until it ages out. */
-		change = fresh && ttm_bo_dirty_verdict(state, cur, other);
 		if (fresh) {
 			u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied,
 							  16);
-			unsigned int grow = !change &&
-				ttm_bo_dirty_clear_win(state) ?
+			unsigned int grow;
+
+			ttm_bo_dirty_model(state, seen_pt, dense, costs, &cur,
+					   &other);
+			change = ttm_bo_dirty_verdict(state, cur, other);
+			grow = !change && ttm_bo_dirty_clear_win(state) ?
 				TTM_BO_DIRTY_PROBE_GAP_GROW_CLEAR :
 				TTM_BO_DIRTY_PROBE_GAP_GROW;
-
 			ttm_bo_dirty_learn(state, seen_pt,
 					   ttm_bo_dirty_seen_mk_x16(mk_x16,
 								    costs) / 16,
@@ -448,6 +463,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 					       TTM_BO_DIRTY_PROBE_GAP_MAX);
 		}
 	} else {
+		ttm_bo_dirty_model(state, seen_pt, dense, costs, &cur, &other);
 		change = ttm_bo_dirty_model_switch(state, cur, other);
 		/*
 		 * A probe: the model settled, and may be wrong by that much.
