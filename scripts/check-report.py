@@ -81,7 +81,6 @@ def report_kunit(rep, console):
     plan = None
     suites = 0
     suite = None
-    case = None
     pending = []    # parameter results of the current case
     for m in msgs[start + 1:]:
         if plan is None:

@@ -8,6 +8,7 @@ pkgs=(
 	linux-source-6.1	# the base kernel
 	build-essential flex bison bc libelf-dev libssl-dev cpio kmod
 	ccache sparse python3 perl
+	python3-pyflakes	# lint of our Python scripts
 	gnuplot-nox		# make bench: plots
 	xz-utils patch
 	qemu-system-x86		# the test guest

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# checkpatch --strict on every C file and header we own, and sparse on every
-# kernel C file we own, against the tree scripts/build-kernel.sh prepared.
+# checkpatch --strict on every C file and header we own, sparse on every
+# kernel C file we own, against the tree scripts/build-kernel.sh prepared,
+# and pyflakes on our Python scripts.
 # Prints "ok lint/..." or "FAIL lint/..." per file, details indented.
 set -uo pipefail
 
@@ -51,6 +52,18 @@ for f in $(owned mm drivers | grep '\.c$'); do
 		echo "ok lint/sparse/$f"
 	else
 		echo "FAIL lint/sparse/$f"
+		sed 's/^/    /' <<< "$out"
+		rc=1
+	fi
+done
+# Debian's python3, not whichever python3 comes first in PATH: that is
+# the one python3-pyflakes installs for.
+for f in $(git ls-files -co --exclude-standard -- 'scripts/*.py' | sort); do
+	out=$(/usr/bin/python3 -m pyflakes "$f" 2>&1)
+	if [ -z "$out" ]; then
+		echo "ok lint/pyflakes/$f"
+	else
+		echo "FAIL lint/pyflakes/$f"
 		sed 's/^/    /' <<< "$out"
 		rc=1
 	fi
