@@ -252,8 +252,8 @@ def summary(b, out):
             ", ".join(names[:-1]) + " or " + names[-1]
         w(" of a BO, and a cell's the median of its rounds (%s, by size, "
           "pattern and method: see the CSV), each on a BO of its own, the "
-          "methods of a pattern taking turns round by round, each round "
-          "below 64 MiB starting one method later" % counts)
+          "methods of a pattern taking turns round by round, below "
+          "64 MiB in an order shuffled for each round" % counts)
     if b.mean_patterns:
         w(", except for %s, where it is the mean (so are its ratios and "
           "what the targets comparing methods use): its pattern changes "

@@ -317,12 +317,17 @@ static void pick_timer(uint64_t *step)
 /* xorshift64*: small, fast and the same everywhere. */
 static uint64_t rng_state;
 
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
 static uint64_t rng_next(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
+	return xorshift(&rng_state);
 }
 
 static size_t rng_below(size_t n)
@@ -1691,9 +1696,41 @@ static void report_slot(struct run *run, const char *sname, uint64_t size,
 			sl->nr_rounds, &r);
 }
 
+/*
+ * The order of the @n methods of a pattern in round @round. Under TCG a
+ * cell inherits the emulator's TLB from the one before, so below 64 MiB
+ * each round runs them in an order of its own, shuffled (the same in
+ * every run), and over the rounds each method follows each other about
+ * as often. A fixed order, even started one method later each round,
+ * keeps who follows whom: AUTO's 16 MiB BOs, always run after a device
+ * BO copying whole huge pages, took twice as long a cycle in 9 of 11
+ * rounds, PAGETABLE's in 4. Where settle_tlb() starts every cell from
+ * the same TLB the fixed order stays: it is what was measured, and in
+ * the one run that rotated it AUTO's 256 MiB BOs in system memory ran 4x
+ * slower in two of three rounds.
+ */
+static void round_order(unsigned int *order, unsigned int n, uint64_t size,
+			enum pattern pat, unsigned int round)
+{
+	/* xorshift's state must not be zero */
+	uint64_t s = (0x0bde4000ull ^ (size * 0x9e3779b97f4a7c15ull) ^
+		      ((uint64_t)pat << 40) ^ ((uint64_t)round << 48)) | 1;
+
+	for (unsigned int i = 0; i < n; i++)
+		order[i] = i;
+	if (size >= SETTLE_MIN_SIZE)
+		return;
+	for (unsigned int i = n - 1; i > 0; i--) {
+		unsigned int j = xorshift(&s) % (i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
 static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 {
-	unsigned int nr_rounds = 0, n = 0;
+	unsigned int nr_rounds = 0, n = 0, order[2 * NR_METHODS];
 	struct slot *slots = xcalloc(2 * NR_METHODS, sizeof(*slots));
 	struct refs refs = {};
 	char sname[24];
@@ -1721,21 +1758,11 @@ static void one_pattern(struct run *run, uint64_t size, enum pattern pat)
 		if (slots[i].nr_rounds > nr_rounds)
 			nr_rounds = slots[i].nr_rounds;
 	}
-	/*
-	 * Round by round, so that what changes over time hits all alike,
-	 * and each round starting one method later: under TCG a cell
-	 * inherits the emulator's TLB from the one before, and in a fixed
-	 * order AUTO's 16 MiB BOs, always run after a device BO copying
-	 * whole huge pages, took twice as long a cycle in 9 of 11 rounds,
-	 * PAGETABLE's in 4. Not where settle_tlb() starts every cell from
-	 * the same TLB: there the fixed order is what was measured, and in
-	 * the one run that rotated it AUTO's 256 MiB BOs in system memory
-	 * ran 4x slower in two of three rounds.
-	 */
+	/* Round by round, so that what changes over time hits all alike. */
 	for (unsigned int r = 0; r < nr_rounds; r++) {
+		round_order(order, n, size, pat, r);
 		for (unsigned int j = 0; j < n; j++) {
-			unsigned int i = size >= SETTLE_MIN_SIZE ? j :
-				(j + r) % n;
+			unsigned int i = order[j];
 
 			if (r < slots[i].nr_rounds)
 				measure_round(run, size, pat, &slots[i], r);
