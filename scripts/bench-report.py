@@ -321,7 +321,8 @@ def cellname(placement, size, pattern):
 def targets(b):
     t = Targets()
     g = b.get
-    paired = "; rounds paired"
+    paired = "; rounds paired" if any(
+        len(r["round_median_ns"] or []) >= 2 for r in b.rows.values()) else ""
     mean = "; phase-change by mean_ns" if "phase-change" in b.mean_patterns \
         else "; by median_ns: no mean_ns in the CSV" \
         if "phase-change" in b.mean_missing else ""
