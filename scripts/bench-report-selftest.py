@@ -75,9 +75,9 @@ def row(method, median_us, rounds_us):
     return ",".join(r) + "\n"
 
 
-def load(lines):
+def load(lines, columns=br.COLUMNS):
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-        f.write(",".join(br.COLUMNS) + "\n")
+        f.write(",".join(columns) + "\n")
         f.writelines(lines)
     try:
         return br.Bench(br.load(f.name))
@@ -123,16 +123,9 @@ def test_pairing():
 
 def test_no_rounds():
     # An older CSV, without the round columns: the cells' costs decide.
-    head = ",".join(br.COLUMNS[:15])
     rows = ["ours,system,1048576,one-page,%s,150,%d,0,0,0,0,0,0,0,%d\n" %
             (m, v, v) for m, v in (("pagetable", 10000), ("auto", 12000))]
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-        f.write(head + "\n")
-        f.writelines(rows)
-    try:
-        b = br.Bench(br.load(f.name))
-    finally:
-        os.unlink(f.name)
+    b = load(rows, br.COLUMNS[:15])
     c = br.compare(b, "system", 1 << 20, "one-page", "auto", "pagetable")
     check("unpaired-fallback", c.pairs == 0 and abs(c.x - 1.2) < 1e-9,
           "%d pairs, ratio %s, want 0 and 1.2" % (c.pairs, c.x))
