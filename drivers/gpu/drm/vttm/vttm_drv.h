@@ -77,6 +77,8 @@ struct vttm_file {
  * @dev_copy: what the device sees: @tbo.base.size bytes, kept apart from
  *	the TTM pages and changed only by a sync. Protected by the BO's
  *	reservation lock.
+ * @dev_copy_alloc: the allocation @dev_copy lies in, a page larger: see
+ *	vttm_dev_copy_alloc()
  * @method: the VTTM_METHOD_* asked for; NONE means @tbo.dirty is NULL
  * @syncs: number of successful syncs of this BO
  * @pages_copied: pages copied into @dev_copy over the BO's life
@@ -86,6 +88,7 @@ struct vttm_file {
 struct vttm_bo {
 	struct ttm_buffer_object tbo;
 	void *dev_copy;
+	void *dev_copy_alloc;
 	u32 method;
 	atomic64_t syncs;
 	atomic64_t pages_copied;
