@@ -183,6 +183,7 @@ struct cell {
 	size_t size, npages;
 	uint8_t *buf;		/* what the CPU writes */
 	uint8_t *copy;		/* device copy of the user-space methods */
+	uint8_t *copy_map;	/* the mapping it lies in, a page larger */
 	uint32_t handle;
 	/* split: the BO mapped over the hot region, at hot_first */
 	uint32_t hot_handle;
@@ -691,6 +692,23 @@ static uint64_t copy_listed(struct cell *c)
 	return n;
 }
 
+/*
+ * The device copy of a user-space method, zeroed, on a page of the other
+ * parity than @c->buf's: the driver's device copy does the same, for the
+ * reason given in vttm_bo.c (under emulation, page i of both would share
+ * a TLB slot and every load of a copy evict its store's entry).
+ */
+static void map_copy(struct cell *c)
+{
+	size_t pb = (uintptr_t)c->buf / page_size;
+
+	c->copy_map = map_anon(c->size + page_size);
+	c->copy = c->copy_map;
+	if (((uintptr_t)c->copy / page_size & 1) == (pb & 1))
+		c->copy += page_size;
+	memset(c->copy, 0, c->size);
+}
+
 /* A memfd of the cell's size, mapped shared and populated. */
 static void memfd_setup(struct cell *c)
 {
@@ -707,8 +725,7 @@ static void memfd_setup(struct cell *c)
 		die("mmap of a memfd: %s", strerror(errno));
 	c->buf = map;
 	memset(c->buf, 0, c->size);
-	c->copy = map_anon(c->size);
-	memset(c->copy, 0, c->size);
+	map_copy(c);
 	c->dirty = xcalloc(c->npages, 1);
 	c->list = xcalloc(c->npages, sizeof(*c->list));
 }
@@ -964,8 +981,7 @@ static int floor_setup(struct cell *c)
 {
 	c->buf = map_anon(c->size);
 	memset(c->buf, 0, c->size);
-	c->copy = map_anon(c->size);
-	memset(c->copy, 0, c->size);
+	map_copy(c);
 
 	return 0;
 }
@@ -1079,8 +1095,8 @@ static void cell_teardown(struct cell *c)
 	}
 	if (c->buf)
 		munmap(c->buf, c->size);
-	if (c->copy)
-		munmap(c->copy, c->size);
+	if (c->copy_map)
+		munmap(c->copy_map, c->size + page_size);
 	if (c->memfd >= 0)
 		close(c->memfd);
 	free(c->dirty);
