@@ -241,6 +241,8 @@ enum ttm_bo_dirty_method
 ttm_bo_dirty_policy_initial(enum ttm_bo_dirty_method policy,
 			    pgoff_t num_pages);
 bool ttm_bo_dirty_policy_dense(const struct ttm_bo_dirty_policy_state *state);
+bool ttm_bo_dirty_policy_standing(struct ttm_bo_dirty_policy_state *state,
+				  pgoff_t num_pages, pgoff_t dirtied);
 void ttm_bo_dirty_policy_scan_timed(struct ttm_bo_dirty_policy_state *state,
 				    u64 ns);
 void ttm_bo_dirty_policy_switch_timed(struct ttm_bo_dirty_policy_state *state,

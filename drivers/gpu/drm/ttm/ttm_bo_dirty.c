@@ -457,6 +457,30 @@ static void ttm_bo_dirty_scan_full(struct ttm_buffer_object *bo)
 	dirty->last_scan_ns = 0;
 }
 
+/* Feed a scan to the BO's policy, and follow it if it switches. */
+static void ttm_bo_dirty_decide(struct ttm_buffer_object *bo,
+				pgoff_t dirtied, u64 cycle_ns,
+				u64 after_switch_ns)
+{
+	struct ttm_bo_dirty *dirty = bo->dirty;
+	enum ttm_bo_dirty_method from = dirty->policy.method;
+	struct ttm_bo_dirty_costs costs;
+
+	if (after_switch_ns)
+		ttm_bo_dirty_policy_after_switch_timed(&dirty->policy,
+						       after_switch_ns);
+	ttm_bo_dirty_costs_get(&costs);
+	ttm_bo_dirty_policy_update(dirty->requested, &dirty->policy,
+				   dirty->num_pages, dirtied, cycle_ns, &costs);
+	if (dirty->policy.learned)
+		ttm_bo_dirty_cost_write(dirty->policy.write_ns_sample);
+	if (dirty->policy.switch_sample_ns)
+		ttm_bo_dirty_cost_switch(dirty->num_pages,
+					 dirty->policy.switch_sample_ns);
+	if (dirty->policy.method != from)
+		ttm_bo_dirty_follow_switch(bo, from);
+}
+
 /**
  * ttm_bo_dirty_scan - gather the writes since the last scan
  * @bo: the buffer object, reserved.
@@ -521,25 +545,11 @@ void ttm_bo_dirty_scan(struct ttm_buffer_object *bo)
 	after_switch_ns = dirty->switch_end_ns ? now - dirty->switch_end_ns : 0;
 	dirty->switch_end_ns = 0;
 
-	if (ttm_bo_dirty_method_is_auto(dirty->requested)) {
-		enum ttm_bo_dirty_method from = dirty->policy.method;
-		struct ttm_bo_dirty_costs costs;
-
-		if (after_switch_ns)
-			ttm_bo_dirty_policy_after_switch_timed(&dirty->policy,
-							       after_switch_ns);
-		ttm_bo_dirty_costs_get(&costs);
-		ttm_bo_dirty_policy_update(dirty->requested, &dirty->policy,
-					   dirty->num_pages, dirtied, cycle_ns,
-					   &costs);
-		if (dirty->policy.learned)
-			ttm_bo_dirty_cost_write(dirty->policy.write_ns_sample);
-		if (dirty->policy.switch_sample_ns)
-			ttm_bo_dirty_cost_switch(dirty->num_pages,
-						 dirty->policy.switch_sample_ns);
-		if (dirty->policy.method != from)
-			ttm_bo_dirty_follow_switch(bo, from);
-	}
+	if (ttm_bo_dirty_method_is_auto(dirty->requested) &&
+	    (after_switch_ns || dirty->requested != TTM_BO_DIRTY_AUTO ||
+	     !ttm_bo_dirty_policy_standing(&dirty->policy, dirty->num_pages,
+					   dirtied)))
+		ttm_bo_dirty_decide(bo, dirtied, cycle_ns, after_switch_ns);
 
 	/*
 	 * Writes no longer cover whole huge entries: each would now report

@@ -28,7 +28,8 @@
  * long as the BO is written about as much per cycle, and for a number of
  * scans that doubles with each verdict, and grows four times when the
  * method in use won by half as much again: a steady BO is probed ever more
- * rarely, and the more rarely the clearer its verdicts.
+ * rarely, and the more rarely the clearer its verdicts. Until then a scan
+ * at that load only ages the verdict (ttm_bo_dirty_policy_standing()).
  *
  * A cycle right after a switch is not measured: after one to MKWRITE the
  * stores refill the TLB the write-protect flushed, and under emulation
@@ -489,6 +490,43 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	    state->dense_scans >= TTM_BO_DIRTY_DENSE_SCANS)
 		state->full_left = TTM_BO_DIRTY_FULL_SCANS;
 }
+
+/**
+ * ttm_bo_dirty_policy_standing - let a scan only age AUTO's verdict
+ * @state: what the policy remembers of the BO.
+ * @num_pages: size of the BO in pages.
+ * @dirtied: pages the scan found written.
+ *
+ * Most scans of a steady BO change nothing but the age of a verdict that
+ * measured both methods. On a small BO the rest of an update costs a few
+ * percent of a cycle (under emulation, as much as AUTO may lose to the
+ * better method), so such a scan takes this shortcut instead: it neither
+ * reads the costs nor remeasures the method in use, which the verdict
+ * did. It does not apply while a probe or a switch's cost is pending, or
+ * once the BO is written differently or nearly whole.
+ *
+ * Return: true if the verdict stands, aged by a scan; false if the scan
+ * needs ttm_bo_dirty_policy_update().
+ */
+bool ttm_bo_dirty_policy_standing(struct ttm_bo_dirty_policy_state *state,
+				  pgoff_t num_pages, pgoff_t dirtied)
+{
+	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
+
+	if (theirs->count != 2 || state->cycles[i].count != 2 ||
+	    state->probing || state->after_switch_ns || state->dense_scans ||
+	    theirs->age >= state->probe_gap ||
+	    (u64)dirtied * 16 >= (u64)num_pages * 15 ||
+	    !ttm_bo_dirty_comparable(state->cycles[i].dirtied, dirtied) ||
+	    !ttm_bo_dirty_comparable(theirs->dirtied, dirtied))
+		return false;
+	theirs->age++;
+	state->learned = false;
+	state->switch_sample_ns = 0;
+	return true;
+}
+EXPORT_SYMBOL(ttm_bo_dirty_policy_standing);
 
 /**
  * ttm_bo_dirty_policy_dense - whether AUTO found a BO written nearly whole

@@ -542,6 +542,102 @@ static void ttm_bo_dirty_test_dear_cycles_after_switches(struct kunit *test)
 	KUNIT_EXPECT_LE(test, dear, 4U);
 }
 
+#define STANDING_SCANS	400
+
+/*
+ * The methods of a PAGETABLE BO of 1000 pages through STANDING_SCANS
+ * scans of 20 pages written, then 60 from the middle on, with MKWRITE
+ * cycles of 9 ms and PAGETABLE ones of 7 ms: every scan fed to the
+ * policy, or with @shortcut only those the verdict does not stand
+ * through. Returns how many took the shortcut.
+ */
+static unsigned int run_standing(bool shortcut,
+				 enum ttm_bo_dirty_method *methods)
+{
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = 20 };
+	struct ttm_bo_dirty_policy_state state = {
+		.method = TTM_BO_DIRTY_PAGETABLE,
+	};
+	unsigned int i, taken = 0;
+	bool measurable = false;
+
+	for (i = 0; i < STANDING_SCANS; i++) {
+		enum ttm_bo_dirty_method before = state.method;
+		pgoff_t dirtied = i < STANDING_SCANS / 2 ? 20 : 60;
+		u64 us = before == TTM_BO_DIRTY_MKWRITE ? 9000 : 7000;
+
+		if (shortcut &&
+		    ttm_bo_dirty_policy_standing(&state, 1000, dirtied))
+			taken++;
+		else
+			ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state,
+						   1000, dirtied,
+						   measurable ? us * 1000 : 0,
+						   &costs);
+		measurable = state.method == before;
+		methods[i] = state.method;
+	}
+	return taken;
+}
+
+/* The shortcut decides as the whole policy would, and is most scans */
+static void ttm_bo_dirty_test_standing_decides_alike(struct kunit *test)
+{
+	enum ttm_bo_dirty_method *full, *quick;
+	unsigned int i, taken;
+
+	full = kunit_kcalloc(test, STANDING_SCANS, sizeof(*full), GFP_KERNEL);
+	quick = kunit_kcalloc(test, STANDING_SCANS, sizeof(*quick),
+			      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, full);
+	KUNIT_ASSERT_NOT_NULL(test, quick);
+
+	KUNIT_EXPECT_EQ(test, run_standing(false, full), 0U);
+	taken = run_standing(true, quick);
+	for (i = 0; i < STANDING_SCANS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, quick[i], full[i], "scan %u", i);
+	KUNIT_EXPECT_GE(test, taken, STANDING_SCANS / 2);
+	/* Some probes still happen, after the change of load too */
+	for (i = STANDING_SCANS / 2; i < STANDING_SCANS; i++)
+		if (quick[i] == TTM_BO_DIRTY_MKWRITE)
+			break;
+	KUNIT_EXPECT_LT(test, i, STANDING_SCANS);
+}
+
+/* Nor does it apply to a BO written differently, or nearly whole */
+static void ttm_bo_dirty_test_standing_needs_a_verdict(struct kunit *test)
+{
+	struct ttm_bo_dirty_policy_state state = {
+		.method = TTM_BO_DIRTY_PAGETABLE,
+		.probe_gap = 16,
+		.cycles = {
+			{ .ns = { 9000, 9000 }, .dirtied = 20, .count = 2 },
+			{ .ns = { 7000, 7000 }, .dirtied = 20, .count = 2 },
+		},
+	};
+
+	KUNIT_EXPECT_TRUE(test, ttm_bo_dirty_policy_standing(&state, 1000,
+							     20));
+	KUNIT_EXPECT_EQ(test, state.cycles[0].age, 1U);
+	KUNIT_EXPECT_FALSE(test, ttm_bo_dirty_policy_standing(&state, 1000,
+							      60));
+	KUNIT_EXPECT_FALSE(test, ttm_bo_dirty_policy_standing(&state, 21,
+							      20));
+	state.cycles[0].age = 16;
+	KUNIT_EXPECT_FALSE(test, ttm_bo_dirty_policy_standing(&state, 1000,
+							      20));
+	state.cycles[0].age = 0;
+	state.probing = true;
+	KUNIT_EXPECT_FALSE(test, ttm_bo_dirty_policy_standing(&state, 1000,
+							      20));
+	state.probing = false;
+	state.cycles[0].count = 1;
+	KUNIT_EXPECT_FALSE(test, ttm_bo_dirty_policy_standing(&state, 1000,
+							      20));
+	KUNIT_EXPECT_EQ(test, state.cycles[0].age, 0U);
+}
+
 /*
  * Switches of a 16-page PAGETABLE BO in 100 scans of one page written,
  * with cycles of 6 us, when a switch costs @switch_ns whatever the size.
@@ -663,6 +759,8 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 	KUNIT_CASE(ttm_bo_dirty_test_switch_counts_the_cycle_after),
 	KUNIT_CASE(ttm_bo_dirty_test_dear_cycles_after_switches),
 	KUNIT_CASE(ttm_bo_dirty_test_small_bo_switch_cost),
+	KUNIT_CASE(ttm_bo_dirty_test_standing_decides_alike),
+	KUNIT_CASE(ttm_bo_dirty_test_standing_needs_a_verdict),
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_learn,
 			 ttm_bo_dirty_learn_gen_params),
 	{}
