@@ -13,8 +13,8 @@
  * of each (struct ttm_bo_dirty_costs) and a moving average of the pages
  * written per scan, AUTO predicts both and uses the cheaper. Hysteresis
  * keeps it from flapping: it switches at once when the other method would
- * cost at most half, after two scans in a row when it would save a fifth,
- * and never for less.
+ * cost at most half (after a scan that found something written), after
+ * two scans in a row when it would save a fifth, and never for less.
  *
  * The model sees what the kernel spends, not all a method costs: under
  * PAGETABLE a store to a page whose dirty bit a scan cleared makes the CPU
@@ -350,11 +350,16 @@ ttm_bo_dirty_switch_settled(struct ttm_bo_dirty_policy_state *state,
 	state->switch_sample_ns = *ns;
 }
 
-/* The model's choice, with hysteresis: whether to switch now. */
+/*
+ * The model's choice, with hysteresis: whether to switch now. A scan that
+ * found nothing written (as a BO's first, right after it is mapped, does)
+ * makes MKWRITE look free, yet may be one quiet interval that the next
+ * write ends: alone it switches nothing, however cheap the other looks.
+ */
 static bool ttm_bo_dirty_model_switch(struct ttm_bo_dirty_policy_state *state,
-				      u64 cur, u64 other)
+				      u64 cur, u64 other, bool idle)
 {
-	if (other <= cur / 2)
+	if (other <= cur / 2 && !idle)
 		return true;
 	if (other <= cur - cur / 5)
 		return ++state->streak >= 2;
@@ -465,7 +470,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		}
 	} else {
 		ttm_bo_dirty_model(state, seen_pt, dense, costs, &cur, &other);
-		change = ttm_bo_dirty_model_switch(state, cur, other);
+		change = ttm_bo_dirty_model_switch(state, cur, other, !dirtied);
 		/*
 		 * A probe: the model settled, and may be wrong by that much.
 		 * Not of a BO written nearly whole: PAGETABLE is about to

@@ -241,9 +241,13 @@ static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
 	{ "a_fixed_cost_weighs_on_both", AUTO, 256,
 	  { .fault_ns = 4000, .pte_ns = 20, .scan_ns = 8000 }, PT, 1,
 	  2, { 1, 1 }, { PT, PT } },
-	{ "an_unwritten_bo_costs_mkwrite_nothing", AUTO, 256,
+	/* Nothing written costs MKWRITE nothing, but one such scan is a lull */
+	{ "an_unwritten_bo_goes_mkwrite_on_its_second_scan", AUTO, 256,
 	  { .fault_ns = 4000, .pte_ns = 20, .scan_ns = 8000 }, PT, 0,
-	  1, { 0 }, { MK } },
+	  2, { 0, 0 }, { PT, MK } },
+	{ "one_quiet_scan_switches_nothing", AUTO, 16,
+	  { .fault_ns = 4000, .pte_ns = 20, .scan_ns = 8000 }, PT, 0,
+	  2, { 0, 1 }, { PT, PT } },
 	/*
 	 * 256 pages, one written: at the system's cost per PTE the walk
 	 * takes 5.1 us against a 2 us fault; this BO's own scans took 1 us.
