@@ -174,6 +174,12 @@ static u64 ttm_bo_dirty_add_sat(u64 a, u64 b)
 	return check_add_overflow(a, b, &r) ? U64_MAX : r;
 }
 
+/* Whether a scan found nearly every page (15/16) of the BO written. */
+static bool ttm_bo_dirty_nearly_whole(pgoff_t num_pages, pgoff_t dirtied)
+{
+	return (u64)dirtied * 16 >= (u64)num_pages * 15;
+}
+
 /* Whether two cycles wrote about as many pages: half as much again, or 2. */
 static bool ttm_bo_dirty_comparable(u64 a, u64 b)
 {
@@ -405,7 +411,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
 	struct ttm_bo_dirty_cycles *mine = &state->cycles[i];
 	struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
-	bool dense = (u64)dirtied * 16 >= (u64)num_pages * 15;
+	bool dense = ttm_bo_dirty_nearly_whole(num_pages, dirtied);
 	u64 seen_pt = ttm_bo_dirty_seen_pt(state, num_pages, costs);
 	bool fresh = false, change = false;
 	u64 cur, other;
@@ -522,7 +528,7 @@ bool ttm_bo_dirty_policy_standing(struct ttm_bo_dirty_policy_state *state,
 	if (theirs->count != 2 || state->cycles[i].count != 2 ||
 	    state->probing || state->after_switch_ns || state->dense_scans ||
 	    theirs->age >= state->probe_gap ||
-	    (u64)dirtied * 16 >= (u64)num_pages * 15 ||
+	    ttm_bo_dirty_nearly_whole(num_pages, dirtied) ||
 	    !ttm_bo_dirty_comparable(state->cycles[i].dirtied, dirtied) ||
 	    !ttm_bo_dirty_comparable(theirs->dirtied, dirtied))
 		return false;
