@@ -57,7 +57,12 @@
  * more than it saves. After three such scans in a row a PAGETABLE BO
  * reports every page for the next seven scans without walking, keeping
  * its PTEs writable, and then looks again: over-reporting for a while,
- * never losing a write.
+ * never losing a write. A look is two walks (one to clean, one to read)
+ * and a cycle of stores setting dirty bits again, a third of a 1 MiB
+ * cycle under emulation; so each look that finds the BO written nearly
+ * whole again doubles the wait, to 15 and then 31 scans. A BO that stops
+ * being written whole copies at most 31 times too much, having been
+ * written whole for longer than that.
  *
  * A new BO starts with PAGETABLE when one page of PTEs maps all of it (a
  * scan is then a single table) and with MKWRITE otherwise, until scans
@@ -78,8 +83,13 @@
 #define TTM_BO_DIRTY_SMALL_PAGES	512
 /* Scans in a row that must find "nearly every page" (15/16) written. */
 #define TTM_BO_DIRTY_DENSE_SCANS	3
-/* Scans then reported whole without looking, before looking again. */
+/*
+ * Scans then reported whole without looking, before looking again; twice
+ * as many plus one after each look that finds the BO written whole again,
+ * at most TTM_BO_DIRTY_FULL_GROWTHS times.
+ */
 #define TTM_BO_DIRTY_FULL_SCANS		7
+#define TTM_BO_DIRTY_FULL_GROWTHS	2
 
 /* A probe waits for the BO to spend this many times what it costs. */
 #define TTM_BO_DIRTY_PROBE_COST	4
@@ -493,13 +503,19 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	if (change)
 		ttm_bo_dirty_switch_to(state, ttm_bo_dirty_other(state->method));
 
-	if (dense)
+	if (dense && state->dense_scans < UINT_MAX)
 		state->dense_scans++;
-	else
+	else if (!dense)
 		state->dense_scans = 0;
 	if (state->method == TTM_BO_DIRTY_PAGETABLE &&
-	    state->dense_scans >= TTM_BO_DIRTY_DENSE_SCANS)
-		state->full_left = TTM_BO_DIRTY_FULL_SCANS;
+	    state->dense_scans >= TTM_BO_DIRTY_DENSE_SCANS) {
+		/* Looks that found it whole again since it became dense. */
+		unsigned int looks = min_t(unsigned int, state->dense_scans -
+					   TTM_BO_DIRTY_DENSE_SCANS,
+					   TTM_BO_DIRTY_FULL_GROWTHS);
+
+		state->full_left = ((TTM_BO_DIRTY_FULL_SCANS + 1) << looks) - 1;
+	}
 }
 
 /**

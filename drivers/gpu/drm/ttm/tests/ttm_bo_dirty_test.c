@@ -262,6 +262,12 @@ static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
 	/* Three nearly whole scans in a row: report whole, seven times */
 	{ "dense_thrice_reports_whole", AUTO, 1000, COSTS, PT, 0,
 	  3, { 1000, 940, 1000 }, { PT, PT, PT }, 7, true },
+	/* Each look that finds it whole again: wait twice as long, to 31 */
+	{ "dense_again_reports_whole_fifteen_times", AUTO, 1000, COSTS, PT, 0,
+	  4, { 1000, 1000, 1000, 960 }, { PT, PT, PT, PT }, 15, true },
+	{ "dense_for_long_reports_whole_at_most_31_times", AUTO, 1000, COSTS,
+	  PT, 0, 7, { 1000, 1000, 1000, 1000, 1000, 1000, 1000 },
+	  { PT, PT, PT, PT, PT, PT, PT }, 31, true },
 	{ "dense_needs_three_in_a_row", AUTO, 1000, COSTS, PT, 0,
 	  4, { 1000, 1000, 900, 1000 }, { PT, PT, PT, PT }, 0 },
 	{ "huge_bo_does_not_overflow", AUTO, (pgoff_t)1 << 40, COSTS, MK, 0,
