@@ -52,9 +52,13 @@ static const struct config configs[] = {
 	  BO_PAGES, false },
 };
 
-/* AUTO: dense scans in a row before it reports whole, and for how many. */
+/*
+ * AUTO: dense scans in a row before it reports whole, for how many, and
+ * for how many after a look that finds it written whole again.
+ */
 #define DENSE_SCANS	3
 #define WHOLE_SCANS	7
+#define WHOLE_SCANS_AGAIN	15
 
 /* ------------------------------------------------------------------ */
 /* Patterns, bitmaps and checks                                       */
@@ -321,7 +325,8 @@ static void test_every_page(int fd, const struct config *c)
  * Every page written, sync after sync. Forced methods keep reporting
  * exactly. AUTO, after DENSE_SCANS such syncs, reports every page for
  * WHOLE_SCANS syncs without looking, written or not (over-reporting,
- * never losing), then looks again and is exact.
+ * never losing), then looks again and is exact; a look that finds every
+ * page written again starts a longer spell, WHOLE_SCANS_AGAIN syncs.
  */
 static void test_dense(int fd, const struct config *c)
 {
@@ -349,9 +354,19 @@ static void test_dense(int fd, const struct config *c)
 
 	for (unsigned int i = 0; c->whole_when_dense && i < WHOLE_SCANS; i++)
 		sync_expect(fd, bo.handle, bo.npages, NULL);
+
+	/* A look that finds it written whole again: it waits longer. */
+	for (uint64_t p = 0; p < bo.npages; p++)
+		write_page(bo.map, p, 0x4180);
+	sync_expect(fd, bo.handle, bo.npages, NULL);
+	vttm_assert_device_eq(fd, bo.handle, bo.map, bo.size);
+	for (unsigned int i = 0; c->whole_when_dense && i < WHOLE_SCANS_AGAIN;
+	     i++)
+		sync_expect(fd, bo.handle, bo.npages, NULL);
 	vttm_gem_info(fd, bo.handle, &after);
 	igt_assert_eq_u64(after.full_scans - before.full_scans,
-			  c->whole_when_dense ? WHOLE_SCANS : 0);
+			  c->whole_when_dense ?
+			  WHOLE_SCANS + WHOLE_SCANS_AGAIN : 0);
 
 	sync_expect_nothing(fd, bo.handle, bo.npages);
 	write_and_sync(fd, &bo, &page, 1, 0x4200);
