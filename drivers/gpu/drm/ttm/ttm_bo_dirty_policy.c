@@ -503,10 +503,10 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	if (change)
 		ttm_bo_dirty_switch_to(state, ttm_bo_dirty_other(state->method));
 
-	if (dense && state->dense_scans < UINT_MAX)
-		state->dense_scans++;
-	else if (!dense)
+	if (!dense)
 		state->dense_scans = 0;
+	else if (state->dense_scans < UINT_MAX)
+		state->dense_scans++;
 	if (state->method == TTM_BO_DIRTY_PAGETABLE &&
 	    state->dense_scans >= TTM_BO_DIRTY_DENSE_SCANS) {
 		/* Looks that found it whole again since it became dense. */
