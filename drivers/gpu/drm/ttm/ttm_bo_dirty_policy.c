@@ -42,16 +42,16 @@
  * A probe costs two switches, and a switch of a big BO walks all its PTEs
  * twice and, to MKWRITE, flushes its TLB entries: a 16 MiB BO that takes
  * 40 us a cycle took 300 us to switch to MKWRITE and back 80 us (under
- * emulation), and its cycles in the other method may cost more. So a
- * probe waits until the BO has spent, since the other method was last
- * measured, four times what the probe would cost: its last switches (the
- * kernel's walks and what the cycle after each took beyond a plain one;
- * before its first, what switches cost on this system, a fixed part
- * learned from small BOs and a part per PTE from big ones, or two scans
- * each way) and its three cycles in the other method beyond
- * this one's (as last measured, else as the model says).
- * Probing then takes about a fifth of a BO's time at most, whatever its
- * size.
+ * emulation), and its cycles in the other method may cost more. So a probe
+ * waits until the BO has spent, since the other method was last measured
+ * (or since its load changed), four times what the probe would cost: its
+ * last switches (the kernel's walks and what the cycle after each took
+ * beyond a plain one; before its first, what switches cost on this system,
+ * a fixed part learned from small BOs and a part per PTE from big ones, or
+ * two scans each way) and its three cycles in the other method beyond this
+ * one's (as last measured, else as the model says). Probing then takes
+ * about a fifth of a BO's time at most, whatever its size and however
+ * often its load changes.
  *
  * When nearly every page is written between scans, looking at PTEs costs
  * more than it saves. After three such scans in a row a PAGETABLE BO
@@ -434,12 +434,19 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	state->dirtied_x16 = (state->dirtied_x16 +
 			      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
 
-	/* Another load: what was measured at the old one no longer holds. */
+	/*
+	 * Another load: what was measured at the old one no longer holds,
+	 * and what the BO spent there does not pay for a probe at this one:
+	 * a BO whose load changes every few scans would otherwise probe at
+	 * every change.
+	 */
 	if ((mine->count && !ttm_bo_dirty_comparable(mine->dirtied, dirtied)) ||
 	    (theirs->count &&
 	     !ttm_bo_dirty_comparable(theirs->dirtied, dirtied))) {
 		mine->count = 0;
 		theirs->count = 0;
+		mine->age = 0;
+		theirs->age = 0;
 		state->probe_gap = 0;
 		state->probing = false;
 	}

@@ -480,6 +480,46 @@ static void ttm_bo_dirty_test_clear_losses_back_off_faster(struct kunit *test)
 	KUNIT_EXPECT_LE(test, clear, 6U);
 }
 
+/*
+ * Scans of a BO of 1000 pages under PAGETABLE, cycles of 20 us (30 under
+ * MKWRITE), 20 pages written a cycle and, with @period, 60 instead in
+ * every other run of @period scans. Returns the switches.
+ */
+static unsigned int run_changing(unsigned int period, unsigned int scans)
+{
+	const struct ttm_bo_dirty_costs costs = { .fault_ns = 2000,
+						  .pte_ns = 20 };
+	struct ttm_bo_dirty_policy_state state = {
+		.method = TTM_BO_DIRTY_PAGETABLE,
+	};
+	unsigned int i, switches = 0;
+	bool measurable = false;
+
+	for (i = 0; i < scans; i++) {
+		enum ttm_bo_dirty_method before = state.method;
+		pgoff_t dirtied = period && (i / period) % 2 ? 60 : 20;
+		u64 us = before == TTM_BO_DIRTY_MKWRITE ? 30 : 20;
+
+		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000,
+					   dirtied, measurable ? us * 1000 : 0,
+					   &costs);
+		measurable = state.method == before;
+		switches += !measurable;
+	}
+	return switches;
+}
+
+/*
+ * A probe here costs about as much as 28 cycles. A steady load pays for
+ * one; a load that changes every ten scans never does, however long the
+ * BO lives, as a probe's verdict would not outlive the load.
+ */
+static void ttm_bo_dirty_test_changing_load_pays_no_probe(struct kunit *test)
+{
+	KUNIT_EXPECT_GE(test, run_changing(0, 400), 2U);
+	KUNIT_EXPECT_EQ(test, run_changing(10, 400), 0U);
+}
+
 /* One scan of a MKWRITE BO of 1000 pages, one written, after @cycle_us */
 static void scan_one_page(struct ttm_bo_dirty_policy_state *state,
 			  u64 cycle_us)
@@ -766,6 +806,7 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 	KUNIT_CASE(ttm_bo_dirty_test_scan_timed),
 	KUNIT_CASE(ttm_bo_dirty_test_probes_back_off),
 	KUNIT_CASE(ttm_bo_dirty_test_clear_losses_back_off_faster),
+	KUNIT_CASE(ttm_bo_dirty_test_changing_load_pays_no_probe),
 	KUNIT_CASE(ttm_bo_dirty_test_switch_counts_the_cycle_after),
 	KUNIT_CASE(ttm_bo_dirty_test_dear_cycles_after_switches),
 	KUNIT_CASE(ttm_bo_dirty_test_small_bo_switch_cost),
