@@ -1465,11 +1465,13 @@ static unsigned int cycles_for(const struct options *o, uint64_t size,
  * sparse took 410 ms in one run and 160 in the next. So three rounds for
  * what the targets compare (the kernel's methods, none and the floor)
  * and one for the user-space trackers, which take most of the time of a
- * 256 MiB round. Seven for the tracking methods of the patterns that
- * write a page or a few: there what differs between methods is a fault
- * or a walk, and what differs between BOs is larger (reading a 256 MiB
- * BO took 9 ms a cycle on one and 16 on the next, both MKWRITE), so
- * three rounds left a cell to the luck of one of them.
+ * 256 MiB round. Seven for the tracking methods, but for the patterns
+ * that write the whole BO: what differs between BOs can be more than
+ * what differs between methods (reading a 256 MiB BO took 9 ms a cycle
+ * on one and 16 on the next, both MKWRITE; five PAGETABLE BOs took 15 to
+ * 26 ms a cycle on ring, bimodally), so three rounds left a cell to the
+ * luck of one of them. Writing whole, a cycle takes a second or more and
+ * copying dominates it.
  */
 static unsigned int rounds_for(const struct options *o, uint64_t size,
 			       enum pattern pat, enum method m)
@@ -1477,6 +1479,7 @@ static unsigned int rounds_for(const struct options *o, uint64_t size,
 	bool tracking = is_kernel_method(m) && m != M_NONE;
 	bool few = pat == PAT_ONE_PAGE || pat == PAT_SPARSE ||
 		   pat == PAT_READ_MOSTLY;
+	bool whole = pat == PAT_SEQUENTIAL || pat == PAT_PHASE_CHANGE;
 
 	if (o->rounds)
 		return o->rounds;
@@ -1488,7 +1491,7 @@ static unsigned int rounds_for(const struct options *o, uint64_t size,
 		return few ? 31 : 11;
 	if (size <= (16ull << 20))
 		return 5;
-	if (tracking && few)
+	if (tracking && !whole)
 		return 7;
 	return is_kernel_method(m) || m == M_FLOOR ? 3 : 1;
 }
