@@ -266,6 +266,7 @@ def summary(b, out):
           "rows show the median too, which hides how fast a method adapts." %
           ", ".join(b.mean_missing))
     w(" *sync ours÷upstream* is a ratio of median sync times throughout.\n")
+    glance(b, out)
     for size in b.sizes:
         w("\n## %s\n\n" % size_name(size))
         w("| placement | pattern | method | µs per cycle | ÷ floor | ÷ none | "
@@ -292,6 +293,32 @@ def summary(b, out):
                         fmt(ratio(cost, floor)), fmt(ratio(cost, none)),
                         fmt(per_cycle(r, "pages_copied"), 1),
                         fmt(per_cycle(r, "faults"), 1), fmt(up)))
+
+
+def glance(b, out):
+    """The biggest BO in system memory, one row per pattern: the table the
+    README quotes."""
+    if not b.sizes:
+        return
+    size = b.sizes[-1]
+    placement = "system" if "system" in b.placements else b.placements[0]
+    methods = [m for m in b.methods
+               if any(b.get("ours", p, size, pat, m) is not None
+                      for p in (placement, "memfd") for pat in b.patterns)]
+    w = out.write
+    w("\n## At a glance: %s, %s memory\n\n" % (size_name(size), placement))
+    w("Milliseconds per cycle (the user-space rows on a memfd).\n\n")
+    w("| pattern | %s |\n" % " | ".join(methods))
+    w("| --- |%s\n" % (" ---: |" * len(methods)))
+    for pattern in b.patterns:
+        col = b.cost_col(pattern)
+        cells = []
+        for m in methods:
+            v = b.get("ours", placement, size, pattern, m, col)
+            if v is None:
+                v = b.get("ours", "memfd", size, pattern, m, col)
+            cells.append("-" if v is None else "%.2f" % (v / 1e6))
+        w("| %s | %s |\n" % (pattern, " | ".join(cells)))
 
 
 class Targets:
