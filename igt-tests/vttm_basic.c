@@ -794,6 +794,58 @@ static void test_counters(int fd)
 	bo_destroy(fd, &bo);
 }
 
+/*
+ * GEM_INFO's scan and copy times: each grows with what a sync did, and
+ * nothing else moves them; an untracked BO has nothing to scan.
+ */
+static void test_sync_times(int fd, uint32_t method)
+{
+	struct drm_vttm_gem_info t0, t1, t2;
+	struct drm_vttm_gem_sync bad = {};
+	uint8_t buf[64];
+	struct bo bo;
+
+	bo_create_method(fd, &bo, 8, method);
+	vttm_gem_info(fd, bo.handle, &t0);
+	igt_assert_eq_u64(t0.scan_ns, 0);
+	igt_assert_eq_u64(t0.copy_ns, 0);
+
+	write_pattern(bo.map, 0, bo.size, 0x71e50001);
+	vttm_gem_sync(fd, bo.handle);
+	vttm_gem_info(fd, bo.handle, &t1);
+	igt_assert(t1.copy_ns > 0);
+	if (method == VTTM_METHOD_NONE)
+		igt_assert_eq_u64(t1.scan_ns, 0);
+	else
+		igt_assert(t1.scan_ns > 0);
+
+	/* reading the device copy and a rejected sync do neither */
+	vttm_device_read(fd, bo.handle, 0, buf, sizeof(buf));
+	bad.handle = bo.handle;
+	bad.flags = 1;
+	igt_assert_eq(__vttm_gem_sync(fd, &bad), -EINVAL);
+	vttm_gem_info(fd, bo.handle, &t2);
+	igt_assert_eq_u64(t2.scan_ns, t1.scan_ns);
+	igt_assert_eq_u64(t2.copy_ns, t1.copy_ns);
+
+	/*
+	 * A sync that finds nothing written adds what little it took (a
+	 * coarse clock may read that as nothing), and an untracked BO
+	 * copies it whole again.
+	 */
+	vttm_gem_sync(fd, bo.handle);
+	vttm_gem_info(fd, bo.handle, &t2);
+	igt_assert(t2.scan_ns >= t1.scan_ns);
+	if (method == VTTM_METHOD_NONE) {
+		igt_assert_eq_u64(t2.scan_ns, 0);
+		igt_assert(t2.copy_ns > t1.copy_ns);
+	} else {
+		igt_assert(t2.copy_ns >= t1.copy_ns);
+	}
+
+	bo_destroy(fd, &bo);
+}
+
 struct range {
 	uint64_t offset;
 	uint64_t size;
@@ -1886,6 +1938,16 @@ igt_main
 	igt_describe("GEM_INFO counters advance exactly with successful syncs, and only then.");
 	igt_subtest("info-counters-advance-exactly")
 		test_counters(fd);
+
+	igt_describe("A tracked BO's syncs add scan and copy time, and nothing else does.");
+	igt_subtest("info-times-split-scan-from-copy") {
+		test_sync_times(fd, VTTM_METHOD_MKWRITE);
+		test_sync_times(fd, VTTM_METHOD_PAGETABLE);
+	}
+
+	igt_describe("An untracked BO's syncs add copy time and no scan time.");
+	igt_subtest("info-times-of-an-untracked-bo")
+		test_sync_times(fd, VTTM_METHOD_NONE);
 
 	igt_describe("Device read returns exactly the requested range.");
 	igt_subtest("device-read-returns-exact-sub-ranges")

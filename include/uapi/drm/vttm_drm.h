@@ -246,6 +246,17 @@ struct drm_vttm_gem_info {
 	 * syncs, where looking costs more than copying it all.
 	 */
 	__u64 full_scans;
+	/**
+	 * @scan_ns: Out: nanoseconds the syncs spent finding what was
+	 * written (the scans, and any switch of method they made), summed.
+	 * Zero for an untracked BO.
+	 */
+	__u64 scan_ns;
+	/**
+	 * @copy_ns: Out: nanoseconds the syncs spent copying pages to the
+	 * device copy, summed.
+	 */
+	__u64 copy_ns;
 };
 
 /**

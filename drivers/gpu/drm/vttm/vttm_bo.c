@@ -410,6 +410,8 @@ struct vttm_bo *vttm_bo_create(struct vttm_device *vdev,
 	}
 	atomic64_set(&bo->syncs, 0);
 	atomic64_set(&bo->pages_copied, 0);
+	atomic64_set(&bo->scan_ns, 0);
+	atomic64_set(&bo->copy_ns, 0);
 	/* From here vttm_bo_destroy() gives the charge back. */
 	kref_get(&owner->refcount);
 	bo->owner = owner;

@@ -92,6 +92,8 @@ struct vttm_bo {
 	u32 method;
 	atomic64_t syncs;
 	atomic64_t pages_copied;
+	atomic64_t scan_ns;
+	atomic64_t copy_ns;
 	struct vttm_file *owner;
 };
 

@@ -132,6 +132,8 @@ static int vttm_gem_info_act(struct vttm_bo *bo, void *data)
 	args->switches = stats.switches;
 	args->pages_reported = stats.pages_reported;
 	args->full_scans = stats.full_scans;
+	args->scan_ns = atomic64_read(&bo->scan_ns);
+	args->copy_ns = atomic64_read(&bo->copy_ns);
 	return 0;
 }
 
