@@ -184,6 +184,7 @@ struct cell {
 	uint8_t *buf;		/* what the CPU writes */
 	uint8_t *copy;		/* device copy of the user-space methods */
 	uint8_t *copy_map;	/* the mapping it lies in, a page larger */
+	uint64_t scan_ns, copy_ns;	/* GEM_INFO's, at the last trace row */
 	uint32_t handle;
 	/* split: the BO mapped over the hot region, at hot_first */
 	uint32_t hot_handle;
@@ -1152,13 +1153,17 @@ static void trace_cycle(struct cell *c, enum pattern pat, int index,
 
 	if (is_kernel_method(c->method) && c->handle)
 		gem_info(c->handle, &info);
-	fprintf(trace_file, "%s,%zu,%s,%s,%d,%llu,%llu,%llu,%llu,%llu,%u,%u\n",
+	fprintf(trace_file,
+		"%s,%zu,%s,%s,%d,%llu,%llu,%llu,%llu,%llu,%u,%u,%llu,%llu\n",
 		placement_names[c->placement], c->size, pattern_names[pat],
 		method_names[c->method], index,
 		(unsigned long long)write_ns, (unsigned long long)sync_ns,
 		(unsigned long long)copied, (unsigned long long)info.faults,
 		(unsigned long long)info.switches, info.active_method,
-		c->round);
+		c->round, (unsigned long long)(info.scan_ns - c->scan_ns),
+		(unsigned long long)(info.copy_ns - c->copy_ns));
+	c->scan_ns = info.scan_ns;
+	c->copy_ns = info.copy_ns;
 }
 
 /*
@@ -1225,6 +1230,14 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 		goto out;
 	if (size >= SETTLE_MIN_SIZE)
 		settle_tlb();
+	/* The first trace row is its own sync's, not the setup's too. */
+	if (trace_file && is_kernel_method(m) && c.handle) {
+		struct drm_vttm_gem_info info;
+
+		gem_info(c.handle, &info);
+		c.scan_ns = info.scan_ns;
+		c.copy_ns = info.copy_ns;
+	}
 	rd->cycles = nr;
 	rd->total = xcalloc(nr, sizeof(*rd->total));
 	rd->write = xcalloc(nr, sizeof(*rd->write));
@@ -1288,8 +1301,8 @@ static const char usage_text[] =
 "  --trace FILE      append one CSV row per cycle to FILE: placement,\n"
 "                    size,pattern,method,cycle (negative: warm-up),\n"
 "                    write_ns,sync_ns,pages_copied and, of a vttm BO,\n"
-"                    faults,switches (so far), the method in use and\n"
-"                    the round\n";
+"                    faults,switches (so far), the method in use, the\n"
+"                    round, and the sync's scan_ns and copy_ns\n";
 
 static void usage(void)
 {
