@@ -12,8 +12,8 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
-#include <linux/timekeeping.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include <drm/drm_file.h>
