@@ -18,11 +18,13 @@ import sys
 
 COLUMNS = ("label,placement,size_bytes,pattern,method,cycles,median_ns,"
            "write_ns,sync_ns,pages_written,pages_copied,faults,scans,"
-           "switches,mean_ns,rounds,round_median_ns,round_mean_ns").split(",")
+           "switches,mean_ns,rounds,round_median_ns,round_mean_ns,"
+           "redone").split(",")
 # Columns vttm_bench added later, at the end of a row: older CSVs lack them
 # (and scripts/bench.sh may put an older header above newer rows), so a
 # row is read by its length, and a missing column reads as None.
-LATER_COLUMNS = ["mean_ns", "rounds", "round_median_ns", "round_mean_ns"]
+LATER_COLUMNS = ["mean_ns", "rounds", "round_median_ns", "round_mean_ns",
+                 "redone"]
 # Columns that hold one value per round, separated by ';'.
 ROUND_COLUMNS = ["round_median_ns", "round_mean_ns"]
 # Patterns whose cost is the mean over the measured cycles, not the median:

@@ -136,7 +136,7 @@ python3 - "$out/results.csv" "${csvs[@]}" <<'EOF'
 import sys
 header = ("label,placement,size_bytes,pattern,method,cycles,median_ns,"
           "write_ns,sync_ns,pages_written,pages_copied,faults,scans,switches,"
-          "mean_ns,rounds,round_median_ns,round_mean_ns")
+          "mean_ns,rounds,round_median_ns,round_mean_ns,redone")
 with open(sys.argv[1], "w") as out:
     out.write(header + "\n")
     for path in sys.argv[2:]:

@@ -455,6 +455,69 @@ static void make_plan(enum pattern pat, int index, unsigned int nr,
 	}
 }
 
+/*
+ * The host that runs our emulator is shared, and now and then, for tens
+ * to hundreds of milliseconds, it runs everything 1.3 to 1.5 times
+ * slower: a loop of register arithmetic as much as a cycle's stores,
+ * scans and copies. Such spells decided cells: at 256 MiB sparse-1pct in
+ * system memory AUTO's cycles fell in them two to three times as often
+ * as PAGETABLE's in three runs, which made it 1.15x to 1.2x slower, while
+ * their cycles between fast probes cost the same (2774 and 2771 us). So
+ * each cycle is framed by two probes of the host's speed, a fixed loop
+ * that touches no memory and costs the same under every method, and is
+ * run again, once the host is back at speed, if either probe took 1.25
+ * times as long as the fastest seen: at most as many times in a round as
+ * the round has cycles.
+ */
+#define HOST_PROBE_LOOPS	10000
+#define HOST_SLOW_PCT		125
+#define HOST_WAIT_NS		50000000ull
+
+static uint64_t host_fastest = UINT64_MAX, host_last;
+/* Off where the clock is too coarse to time a probe. */
+static bool host_guard;
+
+static uint64_t host_probe_loop(unsigned int loops)
+{
+	uint64_t x = 1, t0 = now_ns();
+
+	for (unsigned int i = 0; i < loops; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		__asm__ volatile("" : "+r"(x));
+	}
+	return now_ns() - t0;
+}
+
+/* Returns true if the host ran at full speed just now. */
+static bool host_at_speed(void)
+{
+	if (!host_guard)
+		return true;
+	/*
+	 * A short run first: after a TLB flush the emulator finds even
+	 * this loop's code the slow way, once, whatever flushed it.
+	 */
+	host_probe_loop(16);
+	host_last = host_probe_loop(HOST_PROBE_LOOPS);
+	if (host_last < host_fastest)
+		host_fastest = host_last;
+	return host_last * 100 <= host_fastest * HOST_SLOW_PCT;
+}
+
+/*
+ * Before a cycle is run again: wait, probing, for the host to be back at
+ * speed. Not for long: idle or not, QEMU's TLB shrinks after 100 ms of
+ * little use, and a cycle then pays for growing it back.
+ */
+static void host_wait_for_speed(void)
+{
+	uint64_t end = now_ns() + HOST_WAIT_NS;
+	unsigned int fast = 0;
+
+	while (fast < 4 && now_ns() < end)
+		fast = host_at_speed() ? fast + 1 : 0;
+}
+
 /* --trace: one line per cycle, warm-up included, or NULL. */
 static FILE *trace_file;
 
@@ -1112,6 +1175,7 @@ struct result {
 	/* the median hides how many cycles a change of pattern costs */
 	uint64_t mean_ns;
 	double pages_written, pages_copied, faults, scans, switches;
+	double redone;
 };
 
 /* What one round of a cell measured: each cycle, and the sums. */
@@ -1119,6 +1183,7 @@ struct round {
 	unsigned int cycles;
 	uint64_t *total, *write, *sync;
 	uint64_t written, copied, faults, scans, switches;
+	unsigned int redone;	/* cycles the host slowed, run again */
 };
 
 static void round_free(struct round *rd)
@@ -1147,21 +1212,23 @@ static uint64_t median(uint64_t *v, unsigned int n)
  * what each cycle cost under which method. Read outside the timed part.
  */
 static void trace_cycle(struct cell *c, enum pattern pat, int index,
-			uint64_t write_ns, uint64_t sync_ns, uint64_t copied)
+			uint64_t write_ns, uint64_t sync_ns, uint64_t copied,
+			bool redo)
 {
 	struct drm_vttm_gem_info info = { 0 };
 
 	if (is_kernel_method(c->method) && c->handle)
 		gem_info(c->handle, &info);
 	fprintf(trace_file,
-		"%s,%zu,%s,%s,%d,%llu,%llu,%llu,%llu,%llu,%u,%u,%llu,%llu\n",
+		"%s,%zu,%s,%s,%d,%llu,%llu,%llu,%llu,%llu,%u,%u,%llu,%llu,%d,%llu\n",
 		placement_names[c->placement], c->size, pattern_names[pat],
 		method_names[c->method], index,
 		(unsigned long long)write_ns, (unsigned long long)sync_ns,
 		(unsigned long long)copied, (unsigned long long)info.faults,
 		(unsigned long long)info.switches, info.active_method,
 		c->round, (unsigned long long)(info.scan_ns - c->scan_ns),
-		(unsigned long long)(info.copy_ns - c->copy_ns));
+		(unsigned long long)(info.copy_ns - c->copy_ns), redo,
+		(unsigned long long)host_last);
 	c->scan_ns = info.scan_ns;
 	c->copy_ns = info.copy_ns;
 }
@@ -1215,6 +1282,8 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 	};
 	struct counters before, after;
 	size_t ring_pos = 0;
+	uint64_t stamp = 0;
+	bool fast_before, fast_after, redo = false;
 	int err;
 
 	memset(rd, 0, sizeof(*rd));
@@ -1243,26 +1312,43 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 	rd->write = xcalloc(nr, sizeof(*rd->write));
 	rd->sync = xcalloc(nr, sizeof(*rd->sync));
 
-	for (int i = -(int)warmup; i < (int)nr; i++) {
+	fast_before = host_at_speed();
+	for (int i = -(int)warmup; i < (int)nr; fast_before = fast_after) {
 		uint64_t t0, t1, t2, n;
 
-		make_plan(pat, i, nr, c.npages, &ring_pos, seen, &plan);
-		if (i == 0)
+		/* A cycle run again writes the same pages, new values. */
+		if (!redo)
+			make_plan(pat, i, nr, c.npages, &ring_pos, seen, &plan);
+		if (i == 0 && !redo)
 			cell_counters(&c, &before);
 		t0 = now_ns();
-		run_writes(c.buf, c.npages, &plan, i + warmup);
+		run_writes(c.buf, c.npages, &plan, stamp++);
 		t1 = now_ns();
 		n = cell_sync(&c);
 		t2 = now_ns();
+		fast_after = host_at_speed();
+		redo = i >= 0 && !(fast_before && fast_after) &&
+		       rd->redone < nr;
 		if (trace_file)
-			trace_cycle(&c, pat, i, t1 - t0, t2 - t1, n);
-		if (i < 0)
+			trace_cycle(&c, pat, i, t1 - t0, t2 - t1, n, redo);
+		if (redo) {
+			host_wait_for_speed();
+			fast_after = host_at_speed();
+			rd->redone++;
+			rd->written += plan.count;
+			rd->copied += n;
 			continue;
+		}
+		if (i < 0) {
+			i++;
+			continue;
+		}
 		rd->total[i] = t2 - t0;
 		rd->write[i] = t1 - t0;
 		rd->sync[i] = t2 - t1;
 		rd->written += plan.count;
 		rd->copied += n;
+		i++;
 	}
 	cell_counters(&c, &after);
 
@@ -1302,7 +1388,9 @@ static const char usage_text[] =
 "                    size,pattern,method,cycle (negative: warm-up),\n"
 "                    write_ns,sync_ns,pages_copied and, of a vttm BO,\n"
 "                    faults,switches (so far), the method in use, the\n"
-"                    round, and the sync's scan_ns and copy_ns\n";
+"                    round, the sync's scan_ns and copy_ns, 1 if the\n"
+"                    host slowed and the cycle is run again, and the\n"
+"                    host speed probe's ns after it\n";
 
 static void usage(void)
 {
@@ -1541,7 +1629,7 @@ static const char *const csv_columns[] = {
 	"label", "placement", "size_bytes", "pattern", "method", "cycles",
 	"median_ns", "write_ns", "sync_ns", "pages_written", "pages_copied",
 	"faults", "scans", "switches", "mean_ns", "rounds",
-	"round_median_ns", "round_mean_ns",
+	"round_median_ns", "round_mean_ns", "redone",
 };
 
 static FILE *open_csv(const char *path)
@@ -1565,6 +1653,7 @@ struct run {
 	struct options o;
 	FILE *csv;
 	unsigned int nr_cells, nr_skipped;
+	double cycles, redone;
 };
 
 /*
@@ -1609,7 +1698,7 @@ static void csv_row(struct run *run, enum placement where, uint64_t size,
 	csv_rounds(f, rds, rounds, false);
 	fputc(',', f);
 	csv_rounds(f, rds, rounds, true);
-	fputc('\n', f);
+	fprintf(f, ",%.3f\n", r->redone);
 	fflush(f);
 }
 
@@ -1643,7 +1732,11 @@ static void combine_rounds(const struct round *rds, unsigned int n,
 	uint64_t *wr = xcalloc(nr, sizeof(*wr));
 	uint64_t *sy = xcalloc(nr, sizeof(*sy));
 	uint64_t v[MAX_ROUNDS], sum = 0;
+	/* The counters count the cycles run again too. */
 	double per = (double)n * nr;
+
+	for (unsigned int k = 0; k < n; k++)
+		per += rds[k].redone;
 
 	memset(r, 0, sizeof(*r));
 	for (unsigned int i = 0; i < nr; i++) {
@@ -1664,6 +1757,7 @@ static void combine_rounds(const struct round *rds, unsigned int n,
 		r->faults += rds[k].faults / per;
 		r->scans += rds[k].scans / per;
 		r->switches += rds[k].switches / per;
+		r->redone += (double)rds[k].redone / ((double)n * nr);
 	}
 	r->cycles = n * nr;
 	r->mean_ns = sum / nr;
@@ -1717,6 +1811,8 @@ static void report_slot(struct run *run, const char *sname, uint64_t size,
 	}
 	combine_rounds(sl->rounds, sl->nr_rounds, &r);
 	run->nr_cells++;
+	run->cycles += r.cycles;
+	run->redone += r.redone * r.cycles;
 	if (sl->m == M_FLOOR)
 		refs->floor_ns = r.median_ns;
 	if (sl->m == M_NONE && sl->where == PL_SYSTEM)
@@ -1852,6 +1948,16 @@ int main(int argc, char **argv)
 	else if (step > 10000)
 		printf("vttm_bench: WARNING: clock steps by %llu us, no TSC\n",
 		       (unsigned long long)step / 1000);
+	host_guard = true;
+	for (int i = 0; i < 2000; i++)
+		host_at_speed();
+	/* A probe should take microseconds: time it to a few percent. */
+	host_guard = host_fastest / 50 >= (tsc_ns ? 1 : step);
+	if (host_guard)
+		printf("vttm_bench: host speed probe: %.1f us at full speed\n",
+		       host_fastest / 1e3);
+	else
+		printf("vttm_bench: the clock is too coarse to probe the host's speed\n");
 	printf("%-5s %-15s %-9s %-6s %10s %9s %9s %8s %8s %9s %9s %7s %10s\n",
 	       "size", "pattern", "method", "place", "median us", "write",
 	       "sync", "x floor", "x none", "pg copied", "faults", "scans",
@@ -1870,6 +1976,8 @@ int main(int argc, char **argv)
 		die("writing %s: %s", run.o.trace, strerror(errno));
 	printf("vttm_bench: %u cells measured, %u skipped or unsupported, %.1f s elapsed\n",
 	       run.nr_cells, run.nr_skipped, (mono_ns() - start) / 1e9);
+	printf("vttm_bench: %.0f of %.0f measured cycles run again, the host slow\n",
+	       run.redone, run.cycles);
 
 	return 0;
 }
