@@ -464,6 +464,23 @@ def targets(b):
     if found:
         t.lines.append("INFO bench/by-region (auto / split, above 1: "
                        "tracking by region would save): " + "; ".join(found))
+
+    # Not a target: how often the host slowed under a cycle, which then
+    # ran again (vttm_bench's speed probes).
+    for label in sorted({k[0] for k in b.rows}):
+        rows = [(k, r) for k, r in b.rows.items()
+                if k[0] == label and r["redone"] is not None]
+        if not rows:
+            continue
+        cycles = sum(r["cycles"] for _, r in rows)
+        redone = sum(r["redone"] * r["cycles"] for _, r in rows)
+        k, worst = max(rows, key=lambda kr: kr[1]["redone"])
+        t.lines.append("INFO bench/host-slow (%s): %.1f %% of measured "
+                       "cycles ran again, the host slow under them; most "
+                       "in %s %s, %.0f %%" %
+                       (label, 100 * redone / cycles,
+                        cellname(k[1], k[2], k[3]), k[4],
+                        100 * worst["redone"]))
     return t.lines
 
 
