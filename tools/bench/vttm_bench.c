@@ -466,23 +466,32 @@ static void make_plan(enum pattern pat, int index, unsigned int nr,
  * each cycle is framed by two probes of the host's speed, a fixed loop
  * that touches no memory and costs the same under every method, and is
  * run again, once the host is back at speed, if either probe took 1.25
- * times as long as the fastest of the last 64: at most as many times in
- * a round as the round has cycles, and never on phase-change (below).
+ * times as long as the fastest of the last two seconds: at most as many
+ * times in a round as the round has cycles, and never on phase-change
+ * (below).
  */
 #define HOST_PROBE_LOOPS	10000
 #define HOST_SLOW_PCT		125
 #define HOST_WAIT_NS		50000000ull
 
 /*
- * The fastest of the last HOST_WINDOW probes: the host's speed drifts
- * over a run (the first probes of one run took 13.2 us, of another 14.9),
- * and a reference that only ever fell had cycles run again 30 times over
- * at probes a few percent slower than a fast moment long before.
+ * The fastest probe of the last two seconds, kept per 100 ms. The host's
+ * speed drifts over a run (the first probes of one run took 13.2 us, of
+ * another 14.9), and a reference that only ever fell had cycles run again
+ * 30 times over at probes a few percent slower than a fast moment long
+ * before. Counting probes instead of time fails the other way: a slow
+ * spell outlasts 64 probes of one-page cycles, which take 20 us each, and
+ * the whole spell became the reference (whole rounds ran 1.5x slower,
+ * unseen).
  */
-#define HOST_WINDOW		64
+#define HOST_BUCKET_NS		100000000ull
+#define HOST_BUCKETS		20
 
-static uint64_t host_window[HOST_WINDOW], host_last, host_fastest;
-static unsigned int host_window_pos;
+static struct {
+	uint64_t id;
+	uint64_t fastest;
+} host_bucket[HOST_BUCKETS];
+static uint64_t host_last, host_fastest;
 /* Off where the clock is too coarse to time a probe. */
 static bool host_guard;
 
@@ -497,6 +506,27 @@ static uint64_t host_probe_loop(unsigned int loops)
 	return now_ns() - t0;
 }
 
+/* Record a probe, and set host_fastest to the window's fastest. */
+static void host_window_add(uint64_t probe_ns)
+{
+	/* Bucket 0 would read as empty. */
+	uint64_t id = now_ns() / HOST_BUCKET_NS + HOST_BUCKETS;
+	unsigned int slot = id % HOST_BUCKETS;
+
+	if (host_bucket[slot].id != id) {
+		host_bucket[slot].id = id;
+		host_bucket[slot].fastest = probe_ns;
+	} else if (probe_ns < host_bucket[slot].fastest) {
+		host_bucket[slot].fastest = probe_ns;
+	}
+
+	host_fastest = probe_ns;
+	for (unsigned int i = 0; i < HOST_BUCKETS; i++)
+		if (host_bucket[i].id + HOST_BUCKETS > id &&
+		    host_bucket[i].fastest < host_fastest)
+			host_fastest = host_bucket[i].fastest;
+}
+
 /* Returns true if the host ran at full speed just now. */
 static bool host_at_speed(void)
 {
@@ -508,11 +538,7 @@ static bool host_at_speed(void)
 	 */
 	host_probe_loop(16);
 	host_last = host_probe_loop(HOST_PROBE_LOOPS);
-	host_window[host_window_pos++ % HOST_WINDOW] = host_last;
-	host_fastest = host_last;
-	for (unsigned int i = 0; i < HOST_WINDOW; i++)
-		if (host_window[i] && host_window[i] < host_fastest)
-			host_fastest = host_window[i];
+	host_window_add(host_last);
 	return host_last * 100 <= host_fastest * HOST_SLOW_PCT;
 }
 
