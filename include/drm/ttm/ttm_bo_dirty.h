@@ -136,6 +136,9 @@ struct ttm_bo_dirty_cycles {
  *	cycle is measured to compare it with; 0 otherwise.
  * @switch_sample_ns: set by an update that completed @switch_ns so, to
  *	what it now holds, for the caller to feed to the costs; 0 otherwise.
+ * @lost_ns: what a cycle of MKWRITE ([0]) or PAGETABLE ([1]) took beyond
+ *	one of the other method in the last verdict that method lost; 0
+ *	until it lost one, or since it won one (AUTO only).
  */
 struct ttm_bo_dirty_policy_state {
 	enum ttm_bo_dirty_method method;
@@ -152,6 +155,7 @@ struct ttm_bo_dirty_policy_state {
 	u32 switch_ns[2];
 	u32 after_switch_ns;
 	u32 switch_sample_ns;
+	u32 lost_ns[2];
 };
 
 /**

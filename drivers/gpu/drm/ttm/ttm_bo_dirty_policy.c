@@ -53,6 +53,17 @@
  * about a fifth of a BO's time at most, whatever its size and however
  * often its load changes.
  *
+ * A load that comes back (sparse, dense, sparse again) finds its
+ * measurement gone with the load between, and the model, wrong where the
+ * measurement overruled it, would send the BO to the method that lost
+ * again, or call a probe of it cheap. The model sees the kernel's part of
+ * a fault, not the entry, exit and TLB refills that make it dear under
+ * emulation: a 16-page BO writing a page a cycle took 6 us under
+ * PAGETABLE and 13 to 20 under MKWRITE, which the model called the
+ * cheaper. So a method that lost a verdict, until it wins one, must
+ * promise to save more than each of its cycles cost beyond the winner's
+ * to be chosen again, at whatever load, and a probe of it costs no less.
+ *
  * When nearly every page is written between scans, looking at PTEs costs
  * more than it saves. After three such scans in a row a PAGETABLE BO
  * reports every page for the next seven scans without walking, keeping
@@ -311,12 +322,23 @@ static bool ttm_bo_dirty_clear_win(const struct ttm_bo_dirty_policy_state *state
 	return other >= cur + cur / 2;
 }
 
+/* A verdict: note what a cycle of the loser cost beyond the winner's. */
+static void ttm_bo_dirty_note_verdict(struct ttm_bo_dirty_policy_state *state)
+{
+	u64 mk = ttm_bo_dirty_cycles_best(&state->cycles[0]);
+	u64 pt = ttm_bo_dirty_cycles_best(&state->cycles[1]);
+
+	state->lost_ns[0] = mk > pt ? min_t(u64, mk - pt, U32_MAX) : 0;
+	state->lost_ns[1] = pt > mk ? min_t(u64, pt - mk, U32_MAX) : 0;
+}
+
 /*
  * Whether a probe pays now: what the BO spent since the other method was
  * last measured (scans times its shorter cycle under this method) against
  * what the probe would cost: a switch there and back, and what its cycles
  * under the other method take beyond this one's, as last measured at this
- * load or else as the model says (@cur and @other, ns times 16).
+ * load, or else as the model says (@cur and @other, ns times 16) but no
+ * less than when it last lost a verdict.
  */
 static bool ttm_bo_dirty_probe_pays(const struct ttm_bo_dirty_policy_state *state,
 				    pgoff_t num_pages, pgoff_t dirtied,
@@ -341,6 +363,8 @@ static bool ttm_bo_dirty_probe_pays(const struct ttm_bo_dirty_policy_state *stat
 		u64 m = ttm_bo_dirty_cycles_best(mine);
 
 		extra = t > m ? t - m : 0;
+	} else {
+		extra = max_t(u64, extra, state->lost_ns[!i]);
 	}
 	for (j = 0; j < 2; j++)
 		cost = ttm_bo_dirty_add_sat(cost, state->switch_ns[j] ?: guess);
@@ -481,6 +505,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 			ttm_bo_dirty_model(state, seen_pt, dense, costs, &cur,
 					   &other);
 			change = ttm_bo_dirty_verdict(state, cur, other);
+			ttm_bo_dirty_note_verdict(state);
 			grow = !change && ttm_bo_dirty_clear_win(state) ?
 				TTM_BO_DIRTY_PROBE_GAP_GROW_CLEAR :
 				TTM_BO_DIRTY_PROBE_GAP_GROW;
@@ -492,8 +517,13 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 					       TTM_BO_DIRTY_PROBE_GAP_MAX);
 		}
 	} else {
+		u64 lost = ttm_bo_dirty_mul_sat(state->lost_ns[!i], 16);
+
 		ttm_bo_dirty_model(state, seen_pt, dense, costs, &cur, &other);
-		change = ttm_bo_dirty_model_switch(state, cur, other, !dirtied);
+		change = ttm_bo_dirty_model_switch(state, cur,
+						   ttm_bo_dirty_add_sat(other,
+									lost),
+						   !dirtied);
 		/*
 		 * A probe: the model settled, and may be wrong by that much.
 		 * Not of a BO written nearly whole: PAGETABLE is about to

@@ -725,6 +725,76 @@ static void ttm_bo_dirty_test_small_bo_switch_cost(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, small_bo_switches(100000), 0U);
 }
 
+#define RETURN_SCANS	30
+
+/*
+ * A 16-page PAGETABLE BO written one page a cycle, then four, then one
+ * again, RETURN_SCANS scans each, with PAGETABLE cycles of 6 us (10 at
+ * four pages) and MKWRITE ones of 30 (60), switches timed at 1 us and the
+ * cycle after one 10 us dearer. Sets in_mk[phase] to the scans each phase
+ * spent in MKWRITE.
+ */
+static void run_returning_load(const struct ttm_bo_dirty_costs *costs,
+			       unsigned int *in_mk)
+{
+	struct ttm_bo_dirty_policy_state state = {
+		.method = TTM_BO_DIRTY_PAGETABLE,
+	};
+	bool measurable = false, switched = false;
+	unsigned int i;
+
+	for (i = 0; i < 3 * RETURN_SCANS; i++) {
+		enum ttm_bo_dirty_method before = state.method;
+		unsigned int phase = i / RETURN_SCANS;
+		bool mk = before == TTM_BO_DIRTY_MKWRITE;
+		u64 us = phase == 1 ? (mk ? 60 : 10) : (mk ? 30 : 6);
+
+		if (switched)
+			ttm_bo_dirty_policy_after_switch_timed(&state,
+							       (us + 10) *
+							       1000);
+		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 16,
+					   phase == 1 ? 4 : 1,
+					   measurable ? us * 1000 : 0, costs);
+		switched = state.method != before;
+		measurable = !switched;
+		if (switched)
+			ttm_bo_dirty_policy_switch_timed(&state, 1000);
+		in_mk[phase] += state.method == TTM_BO_DIRTY_MKWRITE;
+	}
+}
+
+/*
+ * A load that comes back has lost its measurement to the load between,
+ * but not what MKWRITE lost by there: neither a probe the model calls
+ * cheap (faults of 2 us) nor the model itself (faults of 0.5 us, and
+ * PAGETABLE's unseen cost of 2 us a page written) sends it to MKWRITE
+ * again. Measuring once costs three cycles of MKWRITE, or six when the
+ * model starts there and a probe of PAGETABLE must measure it first.
+ */
+static void ttm_bo_dirty_test_returning_load_measured_once(struct kunit *test)
+{
+	const struct ttm_bo_dirty_costs probed = { .fault_ns = 2000,
+						   .pte_ns = 20,
+						   .scan_ns = 2000,
+						   .switch_pte_ns = 60 };
+	const struct ttm_bo_dirty_costs modelled = { .fault_ns = 500,
+						     .pte_ns = 20,
+						     .scan_ns = 500,
+						     .write_ns = 2000,
+						     .switch_pte_ns = 60 };
+	unsigned int in_mk[3] = {};
+
+	run_returning_load(&probed, in_mk);
+	KUNIT_EXPECT_EQ(test, in_mk[0], 3U);
+	KUNIT_EXPECT_EQ(test, in_mk[2], 0U);
+
+	memset(in_mk, 0, sizeof(in_mk));
+	run_returning_load(&modelled, in_mk);
+	KUNIT_EXPECT_EQ(test, in_mk[0], 6U);
+	KUNIT_EXPECT_EQ(test, in_mk[2], 0U);
+}
+
 /*
  * What one verdict teaches: a BO of 1000 pages, @pages written per cycle,
  * runs PAGETABLE cycles of @pt_us and, the model having settled and
@@ -810,6 +880,7 @@ static struct kunit_case ttm_bo_dirty_test_cases[] = {
 	KUNIT_CASE(ttm_bo_dirty_test_switch_counts_the_cycle_after),
 	KUNIT_CASE(ttm_bo_dirty_test_dear_cycles_after_switches),
 	KUNIT_CASE(ttm_bo_dirty_test_small_bo_switch_cost),
+	KUNIT_CASE(ttm_bo_dirty_test_returning_load_measured_once),
 	KUNIT_CASE(ttm_bo_dirty_test_standing_decides_alike),
 	KUNIT_CASE(ttm_bo_dirty_test_standing_needs_a_verdict),
 	KUNIT_CASE_PARAM(ttm_bo_dirty_test_learn,
