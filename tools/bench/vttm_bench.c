@@ -463,16 +463,25 @@ static void make_plan(enum pattern pat, int index, unsigned int nr,
  * system memory AUTO's cycles fell in them two to three times as often
  * as PAGETABLE's in three runs, which made it 1.15x to 1.2x slower, while
  * their cycles between fast probes cost the same (2774 and 2771 us). So
- * each cycle is framed by two probes of the host's speed, a fixed loop
- * that touches no memory and costs the same under every method, and is
- * run again, once the host is back at speed, if either probe took 1.25
- * times as long as the fastest of the last two seconds: at most as many
- * times in a round as the round has cycles, and never on phase-change
- * (below).
+ * each cycle (of those long enough, below) is framed by two probes of the
+ * host's speed, a fixed loop that touches no memory and costs the same
+ * under every method, and is run again, once the host is back at speed,
+ * if either probe took 1.25 times as long as the fastest of the last two
+ * seconds: at most as many times in a round as the round has cycles, and
+ * never on phase-change (below).
  */
 #define HOST_PROBE_LOOPS	10000
 #define HOST_SLOW_PCT		125
 #define HOST_WAIT_NS		50000000ull
+/*
+ * Only a cycle this many times as long as a probe is followed by one. To
+ * AUTO the time from one sync to the next is the BO's, against which it
+ * weighs what measuring the other method costs: 26 us of probes beside
+ * each 6 us cycle made it probe four times as soon, and a 64 KiB BO's
+ * phase-change cost 1.13x PAGETABLE's where it had cost 0.96x. Short
+ * cycles are many, and their median needs no guard.
+ */
+#define HOST_FRAME_RATIO	20
 
 /*
  * The fastest probe of the last two seconds, kept per 100 ms. The host's
@@ -1370,7 +1379,9 @@ static int run_cell(enum method m, enum placement pl, size_t size,
 		t1 = now_ns();
 		n = cell_sync(&c);
 		t2 = now_ns();
-		fast_after = host_at_speed();
+		host_last = 0;
+		fast_after = t2 - t0 < HOST_FRAME_RATIO * host_fastest ||
+			     host_at_speed();
 		redo = may_redo && i >= 0 && !(fast_before && fast_after) &&
 		       rd->redone < nr;
 		if (trace_file)
