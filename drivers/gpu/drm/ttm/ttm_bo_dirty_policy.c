@@ -54,15 +54,13 @@
  * often its load changes.
  *
  * A load that comes back (sparse, dense, sparse again) finds its
- * measurement gone with the load between, and the model, wrong where the
- * measurement overruled it, would send the BO to the method that lost
- * again, or call a probe of it cheap. The model sees the kernel's part of
- * a fault, not the entry, exit and TLB refills that make it dear under
- * emulation: a 16-page BO writing a page a cycle took 6 us under
- * PAGETABLE and 13 to 20 under MKWRITE, which the model called the
- * cheaper. So a method that lost a verdict, until it wins one, must
- * promise to save more than each of its cycles cost beyond the winner's
- * to be chosen again, at whatever load, and a probe of it costs no less.
+ * measurement gone with the load between: AUTO would measure the method
+ * that lost there again, as if it never had, or switch to it where the
+ * model is wrong (it sees the kernel's part of a fault, not the entry,
+ * exit and TLB refills that make one dear under emulation). So a method
+ * that lost a verdict, until it wins one, must promise to save more than
+ * each of its cycles cost beyond the winner's to be chosen again, at
+ * whatever load, and a probe of it costs no less.
  *
  * When nearly every page is written between scans, looking at PTEs costs
  * more than it saves. After three such scans in a row a PAGETABLE BO
