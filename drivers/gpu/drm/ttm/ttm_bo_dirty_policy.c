@@ -44,14 +44,17 @@
  * 40 us a cycle took 300 us to switch to MKWRITE and back 80 us (under
  * emulation), and its cycles in the other method may cost more. So a probe
  * waits until the BO has spent, since the other method was last measured
- * (or since its load changed), four times what the probe would cost: its
+ * (or since its load changed), eight times what the probe would cost: its
  * last switches (the kernel's walks and what the cycle after each took
  * beyond a plain one; before its first, what switches cost on this system,
  * a fixed part learned from small BOs and a part per PTE from big ones, or
  * two scans each way) and its three cycles in the other method beyond this
  * one's (as last measured, else as the model says). Probing then takes
- * about a fifth of a BO's time at most, whatever its size and however
- * often its load changes.
+ * about a ninth of a BO's time at most, whatever its size and however
+ * often its load changes. A fifth was too much: the time from one sync to
+ * the next holds what the user does besides writing, and a 64 KiB BO
+ * whose load changed every ten cycles paid a tenth of its writes and
+ * syncs for probes that measured nothing new.
  *
  * A load that comes back (sparse, dense, sparse again) finds its
  * measurement gone with the load between: AUTO would measure the method
@@ -101,7 +104,7 @@
 #define TTM_BO_DIRTY_FULL_GROWTHS	2
 
 /* A probe waits for the BO to spend this many times what it costs. */
-#define TTM_BO_DIRTY_PROBE_COST	4
+#define TTM_BO_DIRTY_PROBE_COST	8
 /* Cycles a probe runs the other method: one after the switch, two measured. */
 #define TTM_BO_DIRTY_PROBE_CYCLES	3
 

@@ -290,27 +290,27 @@ static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
 	/*
 	 * Measured cycles. 20 pages: the model puts MKWRITE at twice
 	 * PAGETABLE (40.4 us against 20), close enough to probe once
-	 * PAGETABLE has two cycles and the BO has spent four times what
+	 * PAGETABLE has two cycles and the BO has spent eight times what
 	 * the probe would cost: two scans each way (80 us) and three cycles
-	 * 20.4 us dearer, 565 us in all, three cycles of 200 us. The cycle
+	 * 20.4 us dearer, 1130 us in all, three cycles of 400 us. The cycle
 	 * after a switch is not measured (the caller passes 0). The probe's
 	 * two cycles, two of PAGETABLE again, then the verdict.
 	 */
 	{ "shorter_measured_cycles_overrule_the_model", AUTO, 1000, COSTS,
 	  PT, 20, 10, { 20, 20, 20, 20, 20, 20, 20, 20, 20, 20 },
 	  { PT, PT, MK, MK, MK, PT, PT, PT, MK, MK }, 0, false,
-	  { 0, 200, 200, 0, 140, 140, 0, 200, 200, 0 } },
+	  { 0, 400, 400, 0, 280, 280, 0, 400, 400, 0 } },
 	{ "a_probe_that_loses_goes_back", AUTO, 1000, COSTS,
 	  PT, 20, 10, { 20, 20, 20, 20, 20, 20, 20, 20, 20, 20 },
 	  { PT, PT, MK, MK, MK, PT, PT, PT, PT, PT }, 0, false,
-	  { 0, 200, 200, 0, 260, 260, 0, 200, 200, 200 } },
+	  { 0, 400, 400, 0, 520, 520, 0, 400, 400, 400 } },
 	{ "a_tie_keeps_the_models_choice", AUTO, 1000, COSTS,
 	  PT, 20, 10, { 20, 20, 20, 20, 20, 20, 20, 20, 20, 20 },
 	  { PT, PT, MK, MK, MK, PT, PT, PT, PT, PT }, 0, false,
-	  { 0, 200, 200, 0, 190, 190, 0, 200, 200, 200 } },
+	  { 0, 400, 400, 0, 380, 380, 0, 400, 400, 400 } },
 	/*
 	 * The BO's last switches took 1 ms each way: a probe waits until
-	 * it has spent 8.2 ms, 41 cycles of 200 us.
+	 * it has spent 16.5 ms, 82 cycles of 200 us.
 	 */
 	{ "a_probe_waits_until_it_pays", AUTO, 1000, COSTS,
 	  PT, 20, 8, { 20, 20, 20, 20, 20, 20, 20, 20 },
@@ -332,7 +332,7 @@ static const struct ttm_bo_dirty_policy_case ttm_bo_dirty_policy_cases[] = {
 	{ "another_load_forgets_the_measurements", AUTO, 1000, COSTS,
 	  PT, 20, 11, { 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 900 },
 	  { PT, PT, MK, MK, MK, PT, PT, PT, MK, MK, PT }, 0, false,
-	  { 0, 200, 200, 0, 140, 140, 0, 200, 200, 0, 140 } },
+	  { 0, 400, 400, 0, 280, 280, 0, 400, 400, 0, 280 } },
 };
 
 #undef MK
@@ -769,7 +769,7 @@ static void run_returning_load(const struct ttm_bo_dirty_costs *costs,
  * but not what MKWRITE lost by there: neither a probe the model calls
  * cheap (faults of 2 us) nor the model itself (faults of 0.5 us, and
  * PAGETABLE's unseen cost of 2 us a page written) sends it to MKWRITE
- * again. Measuring once costs three cycles of MKWRITE, or six when the
+ * again. Measuring once costs three cycles of MKWRITE, or eight when the
  * model starts there and a probe of PAGETABLE must measure it first.
  */
 static void ttm_bo_dirty_test_returning_load_measured_once(struct kunit *test)
@@ -791,7 +791,7 @@ static void ttm_bo_dirty_test_returning_load_measured_once(struct kunit *test)
 
 	memset(in_mk, 0, sizeof(in_mk));
 	run_returning_load(&modelled, in_mk);
-	KUNIT_EXPECT_EQ(test, in_mk[0], 6U);
+	KUNIT_EXPECT_EQ(test, in_mk[0], 8U);
 	KUNIT_EXPECT_EQ(test, in_mk[2], 0U);
 }
 
@@ -849,7 +849,7 @@ static void ttm_bo_dirty_test_learn(struct kunit *test)
 	 * The probe of MKWRITE, PAGETABLE measured again, the verdict: the
 	 * only scan that may learn. No cycle measured after a switch.
 	 */
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 24; i++) {
 		ttm_bo_dirty_policy_update(TTM_BO_DIRTY_AUTO, &state, 1000,
 					   t->pages, us * 1000, &costs);
 		if (state.learned) {
