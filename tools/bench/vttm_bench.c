@@ -1445,7 +1445,8 @@ static const char usage_text[] =
 "                    faults,switches (so far), the method in use, the\n"
 "                    round, the sync's scan_ns and copy_ns, 1 if the\n"
 "                    host slowed and the cycle is run again, and the\n"
-"                    host speed probe's ns after it\n";
+"                    host speed probe's ns after it (0: a cycle too\n"
+"                    short to probe)\n";
 
 static void usage(void)
 {
