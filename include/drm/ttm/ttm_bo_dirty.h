@@ -119,6 +119,9 @@ struct ttm_bo_dirty_cycles {
  *	grows each time measuring both gives a verdict (AUTO only).
  * @probing: AUTO switched to the other method to measure it, and goes
  *	back to measure the one it left once it has (AUTO only).
+ * @stand_age: the age the measurement of the other method may reach
+ *	through scans that ttm_bo_dirty_policy_standing() takes, at the
+ *	load of the last update; 0 when none may (AUTO only).
  * @learned: set by an update whose verdict measured both methods at one
  *	load, for the caller to feed @write_ns_sample to the costs (AUTO
  *	only).
@@ -148,6 +151,7 @@ struct ttm_bo_dirty_policy_state {
 	unsigned int full_left;
 	struct ttm_bo_dirty_cycles cycles[2];
 	unsigned int probe_gap;
+	unsigned int stand_age;
 	bool probing;
 	bool learned;
 	s32 write_ns_sample;

@@ -429,8 +429,9 @@ int ttm_bo_dirty_set_method(struct ttm_buffer_object *bo,
 		return -EINVAL;
 
 	bo->dirty->requested = method;
-	/* Whoever decides next looks at the PTEs first. */
+	/* Whoever decides next looks at the PTEs first, and decides. */
 	bo->dirty->policy.full_left = 0;
+	bo->dirty->policy.stand_age = 0;
 	if (!ttm_bo_dirty_method_is_auto(method))
 		ttm_bo_dirty_switch(bo, method);
 	return 0;

@@ -29,7 +29,8 @@
  * scans that doubles with each verdict, and grows four times when the
  * method in use won by half as much again: a steady BO is probed ever more
  * rarely, and the more rarely the clearer its verdicts. Until then a scan
- * at that load only ages the verdict (ttm_bo_dirty_policy_standing()).
+ * at that load only ages the verdict (ttm_bo_dirty_policy_standing()), as
+ * it does while a probe waits for the BO to spend what it costs.
  *
  * A cycle right after a switch is not measured: after one to MKWRITE the
  * stores refill the TLB the write-protect flushed, and under emulation
@@ -120,6 +121,8 @@
 #define TTM_BO_DIRTY_PROBE_GAP_GROW_CLEAR	4
 /* Probe only a method the model thinks at most this many times dearer. */
 #define TTM_BO_DIRTY_PROBE_RATIO	8
+/* Scans at one load between two choices of the model, at most. */
+#define TTM_BO_DIRTY_STAND_SCANS	16
 
 /* vmwgfx 6.1: one page of PTEs less one, 10% both ways, third scan. */
 #define VMWGFX_SMALL_PAGES		511
@@ -334,44 +337,49 @@ static void ttm_bo_dirty_note_verdict(struct ttm_bo_dirty_policy_state *state)
 }
 
 /*
- * Whether a probe pays now: what the BO spent since the other method was
- * last measured (scans times its shorter cycle under this method) against
- * what the probe would cost: a switch there and back, and what its cycles
- * under the other method take beyond this one's, as last measured at this
- * load, or else as the model says (@cur and @other, ns times 16) but no
- * less than when it last lost a verdict.
+ * The age of the other method's measurement (the scans since it was last
+ * measured, or since the load changed) at which a probe pays: when what
+ * the BO spent since then (that many of its shorter cycles under this
+ * method) reaches PROBE_COST times what the probe would cost: a switch
+ * there and back, and what its cycles under the other method take beyond
+ * this one's, as last measured at this load, or else as the model says
+ * (@cur and @other, ns times 16) but no less than when it last lost a
+ * verdict. The method in use has its two cycles measured.
  */
-static bool ttm_bo_dirty_probe_pays(const struct ttm_bo_dirty_policy_state *state,
-				    pgoff_t num_pages, pgoff_t dirtied,
-				    u64 seen_pt, u64 cur, u64 other,
-				    const struct ttm_bo_dirty_costs *costs)
+static unsigned int
+ttm_bo_dirty_probe_due(const struct ttm_bo_dirty_policy_state *state,
+		       pgoff_t num_pages, pgoff_t dirtied, u64 seen_pt,
+		       u64 cur, u64 other,
+		       const struct ttm_bo_dirty_costs *costs)
 {
 	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
-	const struct ttm_bo_dirty_cycles *mine = &state->cycles[i];
 	const struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
-	u64 spent = ttm_bo_dirty_mul_sat(theirs->age,
-					 ttm_bo_dirty_cycles_best(mine));
+	u64 mine = ttm_bo_dirty_cycles_best(&state->cycles[i]);
 	u64 guess = max(ttm_bo_dirty_mul_sat(seen_pt, 2),
 			ttm_bo_dirty_add_sat(costs->switch_ns,
 					     ttm_bo_dirty_mul_sat(num_pages,
 								  costs->switch_pte_ns)));
 	u64 extra = other > cur ? (other - cur) / 16 : 0;
-	u64 cost = 0;
+	u64 cost = 0, due;
 	unsigned int j;
 
 	if (theirs->ns[0] && ttm_bo_dirty_comparable(theirs->dirtied, dirtied)) {
 		u64 t = ttm_bo_dirty_cycles_best(theirs);
-		u64 m = ttm_bo_dirty_cycles_best(mine);
 
-		extra = t > m ? t - m : 0;
+		extra = t > mine ? t - mine : 0;
 	} else {
 		extra = max_t(u64, extra, state->lost_ns[!i]);
 	}
 	for (j = 0; j < 2; j++)
 		cost = ttm_bo_dirty_add_sat(cost, state->switch_ns[j] ?: guess);
 	extra = ttm_bo_dirty_mul_sat(extra, TTM_BO_DIRTY_PROBE_CYCLES);
-	cost = ttm_bo_dirty_add_sat(cost, extra);
-	return spent >= ttm_bo_dirty_mul_sat(cost, TTM_BO_DIRTY_PROBE_COST);
+	cost = ttm_bo_dirty_mul_sat(ttm_bo_dirty_add_sat(cost, extra),
+				    TTM_BO_DIRTY_PROBE_COST);
+	/* Rounded up: the first age whose spending covers the cost. */
+	due = div64_u64(cost, max_t(u64, mine, 1));
+	if (due * max_t(u64, mine, 1) < cost)
+		due++;
+	return min_t(u64, due, UINT_MAX);
 }
 
 /*
@@ -438,6 +446,34 @@ static void ttm_bo_dirty_model(const struct ttm_bo_dirty_policy_state *state,
 	*other = state->method == TTM_BO_DIRTY_MKWRITE ? pagetable : mkwrite;
 }
 
+/*
+ * How far the scans that follow may only age the other method's
+ * measurement (ttm_bo_dirty_policy_standing()), if written as this one:
+ * while a verdict holds, and while a probe waits for the BO to spend what
+ * it costs (until the scan before it is due, @due, so that the update at
+ * that age probes). Not after an update that has the next one decide
+ * differently: a switch, a probe under way, a first argument for the
+ * other method, a BO written nearly whole or a switch's cost pending.
+ * The model's choice rests on the system's costs, which other BOs move:
+ * it is made again every TTM_BO_DIRTY_STAND_SCANS scans.
+ */
+static void ttm_bo_dirty_stand(struct ttm_bo_dirty_policy_state *state,
+			       bool change, bool dense, unsigned int due)
+{
+	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	const struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
+
+	state->stand_age = 0;
+	if (change || dense || state->probing || state->streak ||
+	    state->after_switch_ns || state->cycles[i].count != 2)
+		return;
+	if (theirs->count == 2)
+		state->stand_age = state->probe_gap;
+	else if (!theirs->count)
+		state->stand_age = min_t(u64, due - 1, (u64)theirs->age +
+					 TTM_BO_DIRTY_STAND_SCANS);
+}
+
 static void
 ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 			 pgoff_t num_pages, pgoff_t dirtied, u64 cycle_ns,
@@ -449,6 +485,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	bool dense = ttm_bo_dirty_nearly_whole(num_pages, dirtied);
 	u64 seen_pt = ttm_bo_dirty_seen_pt(state, num_pages, costs);
 	bool fresh = false, change = false;
+	unsigned int due = UINT_MAX;
 	u64 cur, other;
 
 	state->learned = false;
@@ -531,13 +568,17 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		 * report it whole without looking, which nothing beats.
 		 */
 		if (!change && !dense && mine->count == 2 && !theirs->count &&
-		    other / TTM_BO_DIRTY_PROBE_RATIO <= cur &&
-		    ttm_bo_dirty_probe_pays(state, num_pages, dirtied, seen_pt,
-					    cur, other, costs)) {
-			change = true;
-			state->probing = true;
+		    other / TTM_BO_DIRTY_PROBE_RATIO <= cur) {
+			due = ttm_bo_dirty_probe_due(state, num_pages, dirtied,
+						     seen_pt, cur, other,
+						     costs);
+			if (theirs->age >= due) {
+				change = true;
+				state->probing = true;
+			}
 		}
 	}
+	ttm_bo_dirty_stand(state, change, dense, due);
 	if (change)
 		ttm_bo_dirty_switch_to(state, ttm_bo_dirty_other(state->method));
 
@@ -557,34 +598,37 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 }
 
 /**
- * ttm_bo_dirty_policy_standing - let a scan only age AUTO's verdict
+ * ttm_bo_dirty_policy_standing - let a scan only age AUTO's measurement
  * @state: what the policy remembers of the BO.
  * @num_pages: size of the BO in pages.
  * @dirtied: pages the scan found written.
  *
- * Most scans of a steady BO change nothing but the age of a verdict that
- * measured both methods. On a small BO the rest of an update costs a few
- * percent of a cycle (under emulation, as much as AUTO may lose to the
- * better method), so such a scan takes this shortcut instead: it neither
- * reads the costs nor remeasures the method in use, which the verdict
- * did. It does not apply while a probe or a switch's cost is pending, or
- * once the BO is written differently or nearly whole.
+ * Most scans of a steady BO change nothing but the age of what was
+ * measured of the method not in use: a verdict that holds, or the wait
+ * of a probe for the BO to have spent what it costs. On a small BO the
+ * rest of an update costs a few percent of a cycle (under emulation, as
+ * much as AUTO may lose to the better method), so such a scan takes this
+ * shortcut instead: it neither reads the costs nor remeasures the method
+ * in use. It applies only as far as the last update said
+ * (&ttm_bo_dirty_policy_state.stand_age), and only while the BO is
+ * written as it was then.
  *
- * Return: true if the verdict stands, aged by a scan; false if the scan
- * needs ttm_bo_dirty_policy_update().
+ * Return: true if the scan only aged that measurement; false if it needs
+ * ttm_bo_dirty_policy_update().
  */
 bool ttm_bo_dirty_policy_standing(struct ttm_bo_dirty_policy_state *state,
 				  pgoff_t num_pages, pgoff_t dirtied)
 {
 	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	struct ttm_bo_dirty_cycles *mine = &state->cycles[i];
 	struct ttm_bo_dirty_cycles *theirs = &state->cycles[!i];
 
-	if (theirs->count != 2 || state->cycles[i].count != 2 ||
+	if (theirs->age >= state->stand_age || mine->count != 2 ||
 	    state->probing || state->after_switch_ns || state->dense_scans ||
-	    theirs->age >= state->probe_gap ||
 	    ttm_bo_dirty_nearly_whole(num_pages, dirtied) ||
-	    !ttm_bo_dirty_comparable(state->cycles[i].dirtied, dirtied) ||
-	    !ttm_bo_dirty_comparable(theirs->dirtied, dirtied))
+	    !ttm_bo_dirty_comparable(mine->dirtied, dirtied) ||
+	    (theirs->count && !ttm_bo_dirty_comparable(theirs->dirtied,
+							dirtied)))
 		return false;
 	theirs->age++;
 	state->learned = false;
