@@ -54,11 +54,13 @@ static const struct config configs[] = {
 
 /*
  * AUTO: dense scans in a row before it reports whole, for how many, and
- * for how many after a look that finds it written whole again.
+ * for how many after a look that finds it written whole again; and after
+ * a second such look, the longest spell.
  */
 #define DENSE_SCANS	3
 #define WHOLE_SCANS	7
 #define WHOLE_SCANS_AGAIN	15
+#define WHOLE_SCANS_MOST	31
 
 /* ------------------------------------------------------------------ */
 /* Patterns, bitmaps and checks                                       */
@@ -1228,11 +1230,12 @@ static void sync_and_move(int fd, struct bo *bo, unsigned int iter)
 
 /*
  * After writes the test cannot count, wait for a sync that copies nothing:
- * at once, or for AUTO once it looks again after reporting whole.
+ * at once, or for AUTO once it looks again after reporting whole, however
+ * long the spell the writers' dense scans earned.
  */
 static void sync_until_nothing(int fd, struct bo *bo, const struct config *c)
 {
-	unsigned int tries = c->whole_when_dense ? WHOLE_SCANS + 1 : 1;
+	unsigned int tries = c->whole_when_dense ? WHOLE_SCANS_MOST + 1 : 1;
 
 	while (--tries && vttm_gem_sync(fd, bo->handle))
 		;
