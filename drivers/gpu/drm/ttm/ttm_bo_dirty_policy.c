@@ -376,8 +376,9 @@ ttm_bo_dirty_probe_due(const struct ttm_bo_dirty_policy_state *state,
 	cost = ttm_bo_dirty_mul_sat(ttm_bo_dirty_add_sat(cost, extra),
 				    TTM_BO_DIRTY_PROBE_COST);
 	/* Rounded up: the first age whose spending covers the cost. */
-	due = div64_u64(cost, max_t(u64, mine, 1));
-	if (due * max_t(u64, mine, 1) < cost)
+	mine = max_t(u64, mine, 1);
+	due = div64_u64(cost, mine);
+	if (due * mine < cost)
 		due++;
 	return min_t(u64, due, UINT_MAX);
 }
