@@ -119,6 +119,8 @@ struct ttm_bo_dirty_cycles {
  *	grows each time measuring both gives a verdict (AUTO only).
  * @probing: AUTO switched to the other method to measure it, and goes
  *	back to measure the one it left once it has (AUTO only).
+ * @rechecking: the last verdict went against the model, and the method
+ *	in use is being measured again before it is believed (AUTO only).
  * @stand_age: the age the measurement of the other method may reach
  *	through scans that ttm_bo_dirty_policy_standing() takes, at the
  *	load of the last update; 0 when none may (AUTO only).
@@ -153,6 +155,7 @@ struct ttm_bo_dirty_policy_state {
 	unsigned int probe_gap;
 	unsigned int stand_age;
 	bool probing;
+	bool rechecking;
 	bool learned;
 	s32 write_ns_sample;
 	u32 scan_ns;

@@ -363,6 +363,7 @@ static void ttm_bo_dirty_switch(struct ttm_buffer_object *bo,
 	dirty->policy.streak = 0;
 	dirty->policy.full_left = 0;
 	dirty->policy.probing = false;
+	dirty->policy.rechecking = false;
 	ttm_bo_dirty_follow_switch(bo, from);
 }
 

@@ -24,7 +24,10 @@
  * the time from one scan to the next, under each method. Once the model
  * has settled on one method, and thinks the other no more than eight times
  * dearer, AUTO tries the other for two cycles (a probe); a measured cycle
- * a tenth shorter wins, whatever the model says. A measurement holds as
+ * a tenth shorter wins, whatever the model says, though against the model
+ * only once the method in use, measured again, still lost (a slow spell
+ * of the host under two cycles would otherwise keep the better method out
+ * for a whole gap of the probes). A measurement holds as
  * long as the BO is written about as much per cycle, and for a number of
  * scans that doubles with each verdict, and grows four times when the
  * method in use won by half as much again: a steady BO is probed ever more
@@ -448,6 +451,41 @@ static void ttm_bo_dirty_model(const struct ttm_bo_dirty_policy_state *state,
 }
 
 /*
+ * Both methods measured at one load, the one in use just now for the
+ * second time: whether to switch. A verdict against the model is only
+ * believed once the method in use was measured again: a slow spell of
+ * the host over its two cycles would give one, and keep it out for a
+ * whole gap.
+ */
+static bool ttm_bo_dirty_judge(struct ttm_bo_dirty_policy_state *state,
+			       u64 seen_pt, bool dense,
+			       const struct ttm_bo_dirty_costs *costs)
+{
+	unsigned int i = state->method == TTM_BO_DIRTY_PAGETABLE;
+	u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied, 16);
+	unsigned int grow;
+	u64 cur, other;
+	bool change;
+
+	ttm_bo_dirty_model(state, seen_pt, dense, costs, &cur, &other);
+	change = ttm_bo_dirty_verdict(state, cur, other);
+	if (change && cur <= other && !state->rechecking) {
+		state->rechecking = true;
+		state->cycles[i].count = 0;
+		return false;
+	}
+	state->rechecking = false;
+	ttm_bo_dirty_note_verdict(state);
+	grow = !change && ttm_bo_dirty_clear_win(state) ?
+		TTM_BO_DIRTY_PROBE_GAP_GROW_CLEAR : TTM_BO_DIRTY_PROBE_GAP_GROW;
+	ttm_bo_dirty_learn(state, seen_pt,
+			   ttm_bo_dirty_seen_mk_x16(mk_x16, costs) / 16, costs);
+	state->probe_gap = min(state->probe_gap * grow,
+			       TTM_BO_DIRTY_PROBE_GAP_MAX);
+	return change;
+}
+
+/*
  * How far the scans that follow may only age the other method's
  * measurement (ttm_bo_dirty_policy_standing()), if written as this one:
  * while a verdict holds, and while a probe waits for the BO to spend what
@@ -512,6 +550,7 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		theirs->age = 0;
 		state->probe_gap = 0;
 		state->probing = false;
+		state->rechecking = false;
 	}
 	if (!state->probe_gap)
 		state->probe_gap = TTM_BO_DIRTY_PROBE_GAP_MIN;
@@ -521,8 +560,10 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	}
 	if (theirs->age < UINT_MAX)
 		theirs->age++;
-	if (theirs->count && theirs->age > state->probe_gap)
+	if (theirs->count && theirs->age > state->probe_gap) {
 		theirs->count = 0;
+		state->rechecking = false;
+	}
 
 	if (theirs->count == 2 && fresh && state->probing) {
 		/*
@@ -536,25 +577,9 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 		change = true;
 	} else if (theirs->count == 2) {
 		/* Measured: the verdict holds until it ages out. */
-		if (fresh) {
-			u64 mk_x16 = ttm_bo_dirty_mul_sat(state->cycles[0].dirtied,
-							  16);
-			unsigned int grow;
-
-			ttm_bo_dirty_model(state, seen_pt, dense, costs, &cur,
-					   &other);
-			change = ttm_bo_dirty_verdict(state, cur, other);
-			ttm_bo_dirty_note_verdict(state);
-			grow = !change && ttm_bo_dirty_clear_win(state) ?
-				TTM_BO_DIRTY_PROBE_GAP_GROW_CLEAR :
-				TTM_BO_DIRTY_PROBE_GAP_GROW;
-			ttm_bo_dirty_learn(state, seen_pt,
-					   ttm_bo_dirty_seen_mk_x16(mk_x16,
-								    costs) / 16,
-					   costs);
-			state->probe_gap = min(state->probe_gap * grow,
-					       TTM_BO_DIRTY_PROBE_GAP_MAX);
-		}
+		if (fresh)
+			change = ttm_bo_dirty_judge(state, seen_pt, dense,
+						    costs);
 	} else {
 		u64 lost = ttm_bo_dirty_mul_sat(state->lost_ns[!i], 16);
 
