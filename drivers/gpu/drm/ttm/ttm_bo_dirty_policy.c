@@ -531,9 +531,18 @@ ttm_bo_dirty_policy_auto(struct ttm_bo_dirty_policy_state *state,
 	state->switch_sample_ns = 0;
 	if (cycle_ns && state->after_switch_ns)
 		ttm_bo_dirty_switch_settled(state, cycle_ns);
-	/* Three quarters of the weight on this scan: phases show quickly. */
-	state->dirtied_x16 = (state->dirtied_x16 +
-			      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
+	/*
+	 * Three quarters of the weight on this scan: phases show quickly.
+	 * From nothing (a BO's first scan, or after a quiet spell) all of
+	 * it: averaged with 0, the first scans of a page each would make
+	 * MKWRITE look a quarter cheaper than any of them says, and that
+	 * sent 1 MiB BOs to it for the 20 cycles until a probe.
+	 */
+	if (state->dirtied_x16)
+		state->dirtied_x16 = (state->dirtied_x16 +
+				      ttm_bo_dirty_mul_sat(dirtied, 3 * 16)) / 4;
+	else
+		state->dirtied_x16 = ttm_bo_dirty_mul_sat(dirtied, 16);
 
 	/*
 	 * Another load: what was measured at the old one no longer holds,
